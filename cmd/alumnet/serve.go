@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"alumnet/internal/auth"
+	"alumnet/internal/config"
+	"alumnet/internal/demo"
+	"alumnet/internal/server"
+	"alumnet/web"
+)
+
+// demoPeople is how many people a fresh local database gets.
+const demoPeople = 3000
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	users := auth.NewStore(d.Pool)
+	if err := bootstrapAdmin(ctx, cfg, users, log, stdout); err != nil {
+		return err
+	}
+	if d.Fresh {
+		log.Info("new local database: loading demo data", "people", demoPeople)
+		st, err := demo.Generate(ctx, d.Pool, demo.Options{People: demoPeople, Seed: 1})
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		log.Info("demo data loaded", "people", st.People, "units", st.Units, "affiliations", st.Affiliations)
+	}
+	assets, err := web.NewAssets()
+	if err != nil {
+		return err
+	}
+	policy, err := auth.NewPolicy()
+	if err != nil {
+		return err
+	}
+	mailer, err := newMailer(cfg, d)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Deps{Config: cfg, Log: log, Pool: d.Pool, Assets: assets, Policy: policy, Mailer: mailer})
+	defer srv.Close()
+
+	httpSrv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// bootstrapAdmin creates the first administrator when there are no users:
+// from ALUMNET_ADMIN_EMAIL/ALUMNET_ADMIN_PASSWORD, or with a random password
+// printed once on the console.
+func bootstrapAdmin(ctx context.Context, cfg config.Config, users *auth.Store, log *slog.Logger, stdout io.Writer) error {
+	n, err := users.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	email, password, generated := cfg.AdminEmail, cfg.AdminPassword, false
+	if email == "" {
+		email, password, generated = "admin@alumnet.local", randomPassword(), true
+	} else {
+		policy, err := auth.NewPolicy()
+		if err != nil {
+			return err
+		}
+		var pe *auth.PolicyError
+		if err := policy.Check(password); errors.As(err, &pe) {
+			return fmt.Errorf("ALUMNET_ADMIN_PASSWORD is not acceptable (%s): use at least %d characters that are not a common password", pe.Key, auth.MinPasswordLen)
+		}
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u, err := users.CreateUser(ctx, auth.NewUser{Email: email, Name: "Administrator", Role: auth.RoleAdmin, PasswordHash: &hash})
+	if err != nil {
+		return fmt.Errorf("create first admin: %w", err)
+	}
+	log.Info("first administrator created", "user_id", u.ID)
+	if generated {
+		fmt.Fprintf(stdout, "\n"+
+			"  ┌──────────────────────────────────────────────────────────────┐\n"+
+			"  │ First administrator created. This is shown only once:        │\n"+
+			"  │   e-mail:   %-49s│\n"+
+			"  │   password: %-49s│\n"+
+			"  │ Log in and invite your colleagues under Admin › Users.       │\n"+
+			"  └──────────────────────────────────────────────────────────────┘\n\n", email, password)
+	}
+	return nil
+}
+
+func randomPassword() string {
+	b := make([]byte, 15)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,106 @@
+// Package config reads the application's settings from the environment.
+// The resulting Config is validated once at start and passed to whoever needs
+// it; nothing in the project reads the environment anywhere else.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Config holds every setting the application reads at start.
+type Config struct {
+	// DatabaseURL is the PostgreSQL connection string. Empty means: start the
+	// project-local cluster under DataDir.
+	DatabaseURL string
+	// Addr is the host:port the HTTP server listens on.
+	Addr string
+	// BaseURL is the absolute URL under which the app is reached; it is used
+	// in links in mails and decides whether cookies are marked Secure.
+	BaseURL *url.URL
+	// LogLevel is the minimum level that is logged.
+	LogLevel slog.Level
+	// LogFormat is "text" (development) or "json" (production).
+	LogFormat string
+	// DataDir holds the project-local database cluster.
+	DataDir string
+	// AdminEmail and AdminPassword create the first administrator when
+	// there are no users yet.
+	AdminEmail    string
+	AdminPassword string
+	// SMTPURL (smtp:// or smtps://, with credentials) sends mail through a
+	// server; empty keeps every mail in the dev outbox.
+	SMTPURL string
+	// MailFrom is the sender address of outgoing mail.
+	MailFrom string
+}
+
+// SecureCookies reports whether session cookies must carry the Secure flag.
+func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
+
+// Load reads the configuration through getenv (os.Getenv in production) and
+// validates it. All problems are reported together.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	c := Config{
+		DatabaseURL:   get("DATABASE_URL", ""),
+		Addr:          get("ADDR", "127.0.0.1:8080"),
+		DataDir:       get("ALUMNET_DATA_DIR", ".data"),
+		AdminEmail:    get("ALUMNET_ADMIN_EMAIL", ""),
+		AdminPassword: getenv("ALUMNET_ADMIN_PASSWORD"),
+		LogFormat:     get("LOG_FORMAT", "text"),
+		SMTPURL:       get("SMTP_URL", ""),
+		MailFrom:      get("MAIL_FROM", "Alumnet <alumnet@localhost>"),
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("ADDR %q is not host:port (for example 127.0.0.1:8080): %v", c.Addr, err))
+	}
+	base := get("BASE_URL", "")
+	if base == "" {
+		host, port, _ := net.SplitHostPort(c.Addr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("BASE_URL %q must be an absolute http:// or https:// URL", base))
+	} else {
+		u.Path = strings.TrimRight(u.Path, "/")
+		c.BaseURL = u
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL must be one of debug, info, warn, error"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT must be text or json"))
+	}
+	if c.DatabaseURL != "" {
+		if !strings.Contains(c.DatabaseURL, "=") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+			errs = append(errs, fmt.Errorf("DATABASE_URL must be a postgres:// URL or a key=value connection string"))
+		}
+	}
+	if c.SMTPURL != "" {
+		if su, err := url.Parse(c.SMTPURL); err != nil || (su.Scheme != "smtp" && su.Scheme != "smtps") || su.Host == "" {
+			errs = append(errs, fmt.Errorf("SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465"))
+		}
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		errs = append(errs, fmt.Errorf("set both ALUMNET_ADMIN_EMAIL and ALUMNET_ADMIN_PASSWORD, or neither"))
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}

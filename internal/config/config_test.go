@@ -1,0 +1,56 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name       string
+		env        map[string]string
+		wantErr    string
+		wantBase   string
+		wantSecure bool
+		wantLevel  slog.Level
+	}{
+		{name: "defaults", env: map[string]string{}, wantBase: "http://127.0.0.1:8080", wantLevel: slog.LevelInfo},
+		{name: "https base", env: map[string]string{"BASE_URL": "https://alumni.example.nl/"}, wantBase: "https://alumni.example.nl", wantSecure: true, wantLevel: slog.LevelInfo},
+		{name: "wildcard addr", env: map[string]string{"ADDR": "0.0.0.0:9000"}, wantBase: "http://localhost:9000", wantLevel: slog.LevelInfo},
+		{name: "debug", env: map[string]string{"LOG_LEVEL": "debug"}, wantBase: "http://127.0.0.1:8080", wantLevel: slog.LevelDebug},
+		{name: "bad addr", env: map[string]string{"ADDR": "8080"}, wantErr: "ADDR"},
+		{name: "bad base", env: map[string]string{"BASE_URL": "alumni.example.nl"}, wantErr: "BASE_URL"},
+		{name: "bad level", env: map[string]string{"LOG_LEVEL": "loud"}, wantErr: "LOG_LEVEL"},
+		{name: "bad db", env: map[string]string{"DATABASE_URL": "mysql"}, wantErr: "DATABASE_URL"},
+		{name: "half admin", env: map[string]string{"ALUMNET_ADMIN_EMAIL": "a@b.nl"}, wantErr: "ALUMNET_ADMIN_PASSWORD"},
+		{name: "all errors at once", env: map[string]string{"ADDR": "x", "LOG_LEVEL": "x"}, wantErr: "LOG_LEVEL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want mention of %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.BaseURL.String(); got != tt.wantBase {
+				t.Errorf("BaseURL = %q, want %q", got, tt.wantBase)
+			}
+			if c.SecureCookies() != tt.wantSecure {
+				t.Errorf("SecureCookies = %v", c.SecureCookies())
+			}
+			if c.LogLevel != tt.wantLevel {
+				t.Errorf("LogLevel = %v", c.LogLevel)
+			}
+		})
+	}
+}

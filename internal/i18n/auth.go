@@ -1,0 +1,28 @@
+package i18n
+
+var authMessages = map[string]msg{
+	"login.title":        {"Inloggen", "Log in"},
+	"login.intro":        {"Log in met je e-mailadres en wachtwoord.", "Log in with your e-mail address and password."},
+	"login.email":        {"E-mailadres", "E-mail address"},
+	"login.password":     {"Wachtwoord", "Password"},
+	"login.submit":       {"Inloggen", "Log in"},
+	"login.failed":       {"Dit e-mailadres en wachtwoord horen niet bij elkaar, of het account is niet actief.", "This e-mail address and password do not match, or the account is not active."},
+	"login.throttled":    {"Te veel mislukte pogingen. Probeer het over %d minuten opnieuw.", "Too many failed attempts. Try again in %d minutes."},
+	"login.logged_out":   {"Je bent uitgelogd.", "You have been logged out."},
+	"login.required":     {"Log in om verder te gaan.", "Please log in to continue."},
+	"login.welcome":      {"Welkom, %s.", "Welcome, %s."},
+	"password.too_short": {"Gebruik minstens %d tekens.", "Use at least %d characters."},
+	"password.too_long":  {"Gebruik hoogstens %d tekens.", "Use at most %d characters."},
+	"password.common":    {"Dit wachtwoord is te bekend en makkelijk te raden. Kies iets anders, bijvoorbeeld een zin van een paar woorden.", "This password is too common and easy to guess. Choose another, for example a sentence of a few words."},
+	"password.mismatch":  {"De twee wachtwoorden zijn niet gelijk.", "The two passwords are not the same."},
+	"setpw.title":        {"Wachtwoord instellen", "Set your password"},
+	"setpw.intro":        {"Kies een wachtwoord van minstens 12 tekens. Een zin van een paar woorden werkt goed.", "Choose a password of at least 12 characters. A sentence of a few words works well."},
+	"setpw.password":     {"Nieuw wachtwoord", "New password"},
+	"setpw.confirm":      {"Herhaal het wachtwoord", "Repeat the password"},
+	"setpw.submit":       {"Wachtwoord opslaan", "Save password"},
+	"setpw.invalid":      {"Deze link is verlopen of al gebruikt. Vraag een beheerder om een nieuwe uitnodiging.", "This link has expired or has already been used. Ask an administrator for a new invitation."},
+	"setpw.done":         {"Je wachtwoord is ingesteld. Je kunt nu inloggen.", "Your password has been set. You can log in now."},
+	"home.title":         {"Overzicht", "Overview"},
+	"home.public.intro":  {"Alumnet houdt de band met oud-medewerkers en oud-studenten levend.", "Alumnet keeps the bond with former employees and graduates alive."},
+	"home.public.staff":  {"Inloggen voor medewerkers", "Staff login"},
+}

@@ -1,0 +1,102 @@
+// Package i18n holds the Dutch and English message catalogues and decides
+// which language a request gets.
+package i18n
+
+import (
+	"fmt"
+	"net/http"
+
+	"golang.org/x/text/language"
+)
+
+// Lang is a supported interface language.
+type Lang string
+
+// The supported languages; Dutch is the organisation default.
+const (
+	NL Lang = "nl"
+	EN Lang = "en"
+)
+
+// Default is the language when nothing else decides.
+const Default = NL
+
+// Langs lists the supported languages in display order.
+var Langs = []Lang{NL, EN}
+
+// Parse returns the Lang for s, and whether s is supported.
+func Parse(s string) (Lang, bool) {
+	switch Lang(s) {
+	case NL, EN:
+		return Lang(s), true
+	}
+	return Default, false
+}
+
+// msg is one message in both languages.
+type msg struct{ nl, en string }
+
+// Printer translates message keys into one language.
+type Printer struct{ Lang Lang }
+
+// For returns a printer for lang.
+func For(lang Lang) Printer { return Printer{Lang: lang} }
+
+// T returns the message for key, formatted with args (fmt verbs) when given.
+// An unknown key is returned as it is, so a missing message is visible on
+// the page (and caught by the catalogue test).
+func (p Printer) T(key string, args ...any) string {
+	m, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	s := m.nl
+	if p.Lang == EN {
+		s = m.en
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// Has reports whether key is in the catalogue.
+func Has(key string) bool { _, ok := catalog[key]; return ok }
+
+// Keys lists every catalogue key (for tests).
+func Keys() []string {
+	keys := make([]string, 0, len(catalog))
+	for k := range catalog {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+var matcher = language.NewMatcher([]language.Tag{language.Dutch, language.English})
+
+// Negotiate picks the language for a request: an explicit choice (the
+// user's stored preference or the lang cookie) first, then the browser's
+// Accept-Language, then the organisation default.
+func Negotiate(r *http.Request, choice string) Lang {
+	if l, ok := Parse(choice); ok {
+		return l
+	}
+	if c, err := r.Cookie(CookieName); err == nil {
+		if l, ok := Parse(c.Value); ok {
+			return l
+		}
+	}
+	if al := r.Header.Get("Accept-Language"); al != "" {
+		tags, _, err := language.ParseAcceptLanguage(al)
+		if err == nil && len(tags) > 0 {
+			_, idx, conf := matcher.Match(tags...)
+			if conf != language.No {
+				return Langs[idx]
+			}
+		}
+	}
+	return Default
+}
+
+// CookieName is the cookie that remembers an anonymous visitor's choice.
+const CookieName = "lang"

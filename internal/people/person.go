@@ -1,0 +1,468 @@
+// Package people is the alumni registry: persons with their contact data,
+// profile, affiliations, tags, offers and needs; search and filters; and the
+// rules for creating and changing them. Every read takes the caller's unit
+// scope, so a coordinator's limits are part of the SQL.
+package people
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"alumnet/internal/audit"
+	"alumnet/internal/db"
+	"alumnet/internal/units"
+)
+
+// ErrNotFound means there is no such person, or not within the caller's scope.
+var ErrNotFound = errors.New("people: not found")
+
+// ErrConflict means the record changed since the caller read it.
+var ErrConflict = errors.New("people: changed by someone else")
+
+// ErrEmailTaken means another person has this primary address.
+var ErrEmailTaken = errors.New("people: primary e-mail belongs to someone else")
+
+// Offers an alumnus can make, and needs they can have.
+var (
+	Offers = []string{"guest_lecture", "mentoring", "internship", "advisory", "vacancies"}
+	Needs  = []string{"jobs", "courses", "coaching", "network"}
+)
+
+// Person is one record of the registry.
+type Person struct {
+	ID          int64     `db:"id"`
+	FirstName   string    `db:"first_name"`
+	LastName    string    `db:"last_name"`
+	Phone       string    `db:"phone"`
+	City        string    `db:"city"`
+	Employer    string    `db:"employer"`
+	JobTitle    string    `db:"job_title"`
+	Sector      string    `db:"sector"`
+	LinkedInURL string    `db:"linkedin_url"`
+	Language    string    `db:"language"`
+	Offers      []string  `db:"offers"`
+	Needs       []string  `db:"needs"`
+	Version     int       `db:"version"`
+	CreatedAt   time.Time `db:"created_at"`
+	UpdatedAt   time.Time `db:"updated_at"`
+
+	Emails       []Email       `db:"-"`
+	Affiliations []Affiliation `db:"-"`
+	Tags         []string      `db:"-"`
+}
+
+// Name is the person's full name.
+func (p Person) Name() string { return p.FirstName + " " + p.LastName }
+
+// PrimaryEmail returns the primary address, or "".
+func (p Person) PrimaryEmail() string {
+	for _, e := range p.Emails {
+		if e.Primary {
+			return e.Address
+		}
+	}
+	return ""
+}
+
+// Email is one address of a person.
+type Email struct {
+	ID         int64      `db:"id"`
+	Address    string     `db:"email"`
+	Primary    bool       `db:"is_primary"`
+	VerifiedAt *time.Time `db:"verified_at"`
+}
+
+// Input is what staff enter for a person.
+type Input struct {
+	FirstName    string
+	LastName     string
+	PrimaryEmail string
+	OtherEmails  []string
+	Phone        string
+	City         string
+	Employer     string
+	JobTitle     string
+	Sector       string
+	LinkedInURL  string
+	Language     string
+	Offers       []string
+	Needs        []string
+	Tags         []string
+}
+
+// Normalize trims the input and lower-cases the addresses.
+func (in *Input) Normalize() {
+	for _, f := range []*string{&in.FirstName, &in.LastName, &in.Phone, &in.City, &in.Employer, &in.JobTitle, &in.Sector, &in.LinkedInURL} {
+		*f = strings.TrimSpace(*f)
+	}
+	in.PrimaryEmail = strings.ToLower(strings.TrimSpace(in.PrimaryEmail))
+	var others []string
+	for _, e := range in.OtherEmails {
+		e = strings.ToLower(strings.TrimSpace(e))
+		if e != "" && e != in.PrimaryEmail && !slices.Contains(others, e) {
+			others = append(others, e)
+		}
+	}
+	in.OtherEmails = others
+	var tags []string
+	for _, t := range in.Tags {
+		t = strings.Join(strings.Fields(t), " ")
+		if t != "" && !slices.ContainsFunc(tags, func(x string) bool { return strings.EqualFold(x, t) }) {
+			tags = append(tags, t)
+		}
+	}
+	in.Tags = tags
+	if in.Language == "" {
+		in.Language = "nl"
+	}
+}
+
+// Validate returns field → message key for every problem (see i18n).
+func (in Input) Validate() map[string]string {
+	errs := map[string]string{}
+	need := func(field, v string, max int) {
+		switch {
+		case v == "":
+			errs[field] = "err.required"
+		case utf8.RuneCountInString(v) > max:
+			errs[field] = fmt.Sprintf("err.too_long|%d", max)
+		}
+	}
+	limit := func(field, v string, max int) {
+		if utf8.RuneCountInString(v) > max {
+			errs[field] = fmt.Sprintf("err.too_long|%d", max)
+		}
+	}
+	need("first_name", in.FirstName, 100)
+	need("last_name", in.LastName, 100)
+	if in.PrimaryEmail != "" && !ValidEmail(in.PrimaryEmail) {
+		errs["primary_email"] = "err.email"
+	}
+	for _, e := range in.OtherEmails {
+		if !ValidEmail(e) {
+			errs["other_emails"] = "err.email"
+		}
+	}
+	limit("phone", in.Phone, 40)
+	limit("city", in.City, 100)
+	limit("employer", in.Employer, 200)
+	limit("job_title", in.JobTitle, 200)
+	limit("sector", in.Sector, 100)
+	if in.LinkedInURL != "" && !validURL(in.LinkedInURL) {
+		errs["linkedin_url"] = "err.url"
+	}
+	if in.Language != "nl" && in.Language != "en" {
+		errs["language"] = "err.choice"
+	}
+	for _, o := range in.Offers {
+		if !slices.Contains(Offers, o) {
+			errs["offers"] = "err.choice"
+		}
+	}
+	for _, n := range in.Needs {
+		if !slices.Contains(Needs, n) {
+			errs["needs"] = "err.choice"
+		}
+	}
+	for _, t := range in.Tags {
+		if utf8.RuneCountInString(t) > 60 {
+			errs["tags"] = "err.too_long|60"
+		}
+	}
+	return errs
+}
+
+// ValidEmail reports whether s is a plain address with a dotted domain.
+func ValidEmail(s string) bool {
+	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return false
+	}
+	_, domain, _ := strings.Cut(s, "@")
+	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+func validURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != "" && strings.Contains(u.Host, ".") && len(s) <= 500
+}
+
+// Store reads and changes the registry.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+const personColumns = `p.id, p.first_name, p.last_name, p.phone, p.city, p.employer, p.job_title, p.sector,
+	p.linkedin_url, p.language, p.offers, p.needs, p.version, p.created_at, p.updated_at`
+
+// PersonByID returns a person with e-mails, affiliations and tags, if the
+// person lies within scope.
+func (s *Store) PersonByID(ctx context.Context, sc units.Scope, id int64) (Person, error) {
+	var b db.Builder
+	b.Where(`p.id = ` + b.Arg(id))
+	sc.PersonCondition(&b, "p.id")
+	rows, err := s.pool.Query(ctx, `SELECT `+personColumns+` FROM persons p `+b.WhereSQL(), b.Args()...)
+	if err != nil {
+		return Person{}, fmt.Errorf("people: person %d: %w", id, err)
+	}
+	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Person])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Person{}, ErrNotFound
+	}
+	if err != nil {
+		return Person{}, fmt.Errorf("people: person %d: %w", id, err)
+	}
+	if err := s.loadDetails(ctx, &p); err != nil {
+		return Person{}, fmt.Errorf("people: person %d: %w", id, err)
+	}
+	return p, nil
+}
+
+func (s *Store) loadDetails(ctx context.Context, p *Person) error {
+	rows, err := s.pool.Query(ctx, `SELECT id, email, is_primary, verified_at FROM person_emails
+		WHERE person_id = $1 ORDER BY is_primary DESC, email`, p.ID)
+	if err != nil {
+		return err
+	}
+	if p.Emails, err = pgx.CollectRows(rows, pgx.RowToStructByName[Email]); err != nil {
+		return err
+	}
+	if p.Affiliations, err = s.affiliations(ctx, p.ID); err != nil {
+		return err
+	}
+	rows, err = s.pool.Query(ctx, `SELECT t.name FROM person_tags pt JOIN tags t ON t.id = pt.tag_id
+		WHERE pt.person_id = $1 ORDER BY lower(t.name)`, p.ID)
+	if err != nil {
+		return err
+	}
+	p.Tags, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	return err
+}
+
+// InputOf returns the editable fields of p, to fill an edit form.
+func InputOf(p Person) Input {
+	in := Input{
+		FirstName: p.FirstName, LastName: p.LastName, Phone: p.Phone, City: p.City, Employer: p.Employer,
+		JobTitle: p.JobTitle, Sector: p.Sector, LinkedInURL: p.LinkedInURL, Language: p.Language,
+		Offers: p.Offers, Needs: p.Needs, Tags: p.Tags, PrimaryEmail: p.PrimaryEmail(),
+	}
+	for _, e := range p.Emails {
+		if !e.Primary {
+			in.OtherEmails = append(in.OtherEmails, e.Address)
+		}
+	}
+	return in
+}
+
+// CreatePerson adds a person, with a first affiliation when first is not
+// nil, and writes the audit entries in the same transaction. The caller has
+// validated the input and checked that the unit is within its scope.
+func (s *Store) CreatePerson(ctx context.Context, actorID int64, in Input, first *AffiliationInput) (int64, error) {
+	var id int64
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			INSERT INTO persons (first_name, last_name, phone, city, employer, job_title, sector, linkedin_url, language, offers, needs)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			in.FirstName, in.LastName, in.Phone, in.City, in.Employer, in.JobTitle, in.Sector, in.LinkedInURL,
+			in.Language, nonNil(in.Offers), nonNil(in.Needs)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		if err := writeEmails(ctx, tx, id, in); err != nil {
+			return err
+		}
+		if err := writeTags(ctx, tx, id, in.Tags); err != nil {
+			return err
+		}
+		if err := audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "person.create", PersonID: id,
+			Entity: "person", EntityID: id, Details: map[string]any{"fields": fieldsOf(in)}}); err != nil {
+			return err
+		}
+		if first == nil {
+			return nil
+		}
+		unitID, err := strconv.ParseInt(first.UnitID, 10, 64)
+		if err != nil {
+			return fmt.Errorf("unit id %q: %w", first.UnitID, err)
+		}
+		_, err = insertAffiliation(ctx, tx, actorID, id, unitID, *first)
+		return err
+	})
+	if db.IsUniqueViolation(err, "person_emails_primary_email_idx") {
+		return 0, ErrEmailTaken
+	}
+	if err != nil {
+		return 0, fmt.Errorf("people: create: %w", err)
+	}
+	return id, nil
+}
+
+// UpdatePerson saves in over person id, provided the record still has
+// version (optimistic locking): when someone else saved in between,
+// ErrConflict is returned and nothing is written. Changed fields go to the
+// audit log with their old and new values.
+func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id int64, version int, in Input) error {
+	old, err := s.PersonByID(ctx, sc, id)
+	if err != nil {
+		return err
+	}
+	if old.Version != version {
+		return ErrConflict
+	}
+	changes := diff(fieldsOf(InputOf(old)), fieldsOf(in))
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE persons SET first_name = $3, last_name = $4, phone = $5, city = $6, employer = $7, job_title = $8,
+				sector = $9, linkedin_url = $10, language = $11, offers = $12, needs = $13,
+				version = version + 1, updated_at = now()
+			WHERE id = $1 AND version = $2`,
+			id, version, in.FirstName, in.LastName, in.Phone, in.City, in.Employer, in.JobTitle, in.Sector,
+			in.LinkedInURL, in.Language, nonNil(in.Offers), nonNil(in.Needs))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrConflict
+		}
+		if err := writeEmails(ctx, tx, id, in); err != nil {
+			return err
+		}
+		if err := writeTags(ctx, tx, id, in.Tags); err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "person.update", PersonID: id,
+			Entity: "person", EntityID: id, Details: map[string]any{"changes": changes}})
+	})
+	switch {
+	case errors.Is(err, ErrConflict):
+		return err
+	case db.IsUniqueViolation(err, "person_emails_primary_email_idx"):
+		return ErrEmailTaken
+	case err != nil:
+		return fmt.Errorf("people: update %d: %w", id, err)
+	}
+	return nil
+}
+
+// writeEmails makes the person's addresses match in: the primary first,
+// others after; addresses no longer listed are removed, verification of
+// addresses that stay is kept.
+func writeEmails(ctx context.Context, tx pgx.Tx, personID int64, in Input) error {
+	all := append([]string{}, in.OtherEmails...)
+	if in.PrimaryEmail != "" {
+		all = append(all, in.PrimaryEmail)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM person_emails WHERE person_id = $1 AND NOT (email = ANY($2::text[]))`, personID, all); err != nil {
+		return err
+	}
+	// Demote first so the one-primary index never sees two.
+	if _, err := tx.Exec(ctx, `UPDATE person_emails SET is_primary = false WHERE person_id = $1 AND email <> $2 AND is_primary`, personID, in.PrimaryEmail); err != nil {
+		return err
+	}
+	for _, e := range in.OtherEmails {
+		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email) VALUES ($1, $2)
+			ON CONFLICT (person_id, email) DO NOTHING`, personID, e); err != nil {
+			return err
+		}
+	}
+	if in.PrimaryEmail != "" {
+		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email, is_primary) VALUES ($1, $2, true)
+			ON CONFLICT (person_id, email) DO UPDATE SET is_primary = true`, personID, in.PrimaryEmail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeTags(ctx context.Context, tx pgx.Tx, personID int64, tags []string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, nonNil(tags)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM person_tags WHERE person_id = $1
+		AND tag_id NOT IN (SELECT id FROM tags WHERE lower(name) = ANY(SELECT lower(unnest($2::text[]))))`, personID, nonNil(tags)); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO person_tags (person_id, tag_id)
+		SELECT $1, id FROM tags WHERE lower(name) = ANY(SELECT lower(unnest($2::text[])))
+		ON CONFLICT DO NOTHING`, personID, nonNil(tags))
+	return err
+}
+
+// Tags returns every tag name, for filters and suggestions.
+func (s *Store) Tags(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT name FROM tags ORDER BY lower(name)`)
+	if err != nil {
+		return nil, fmt.Errorf("people: tags: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// RecordView writes the audit entry for a staff member opening a record.
+func (s *Store) RecordView(ctx context.Context, actorID, personID int64) error {
+	return audit.Write(ctx, s.pool, audit.Record{ActorID: actorID, Action: "person.view", PersonID: personID,
+		Entity: "person", EntityID: personID})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// fieldsOf flattens the input into comparable strings for the audit log.
+func fieldsOf(in Input) map[string]string {
+	return map[string]string{
+		"first_name": in.FirstName, "last_name": in.LastName, "primary_email": in.PrimaryEmail,
+		"other_emails": strings.Join(in.OtherEmails, ", "), "phone": in.Phone, "city": in.City,
+		"employer": in.Employer, "job_title": in.JobTitle, "sector": in.Sector, "linkedin_url": in.LinkedInURL,
+		"language": in.Language, "offers": strings.Join(sorted(in.Offers), ", "),
+		"needs": strings.Join(sorted(in.Needs), ", "), "tags": strings.Join(sortedFold(in.Tags), ", "),
+	}
+}
+
+// Change is one changed field in the audit log.
+type Change struct {
+	Old string `json:"old"`
+	New string `json:"new"`
+}
+
+func diff(before, after map[string]string) map[string]Change {
+	out := map[string]Change{}
+	for k, v := range after {
+		if before[k] != v {
+			out[k] = Change{Old: before[k], New: v}
+		}
+	}
+	return out
+}
+
+func sorted(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+func sortedFold(s []string) []string {
+	c := slices.Clone(s)
+	slices.SortFunc(c, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	return c
+}

@@ -1,0 +1,193 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"alumnet/internal/auth"
+	"alumnet/internal/i18n"
+)
+
+type ctxKey int
+
+const (
+	ctxUser ctxKey = iota
+	ctxLang
+)
+
+// statusWriter remembers the status for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs every request (path only: queries may hold search terms,
+// which are personal data) and turns panics into a 500 page.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.errorPage(sw, r, http.StatusInternalServerError, "error.500")
+				}
+			}
+			level := slog.LevelInfo
+			if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+				level = slog.LevelDebug
+			}
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries. Personal data
+// may be on any page outside /static, so nothing else is cached.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses state-changing requests from other origins
+// (http.CrossOriginProtection: Sec-Fetch-Site, else Origin against Host).
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	if s.cfg.BaseURL != nil {
+		origin := s.cfg.BaseURL.Scheme + "://" + s.cfg.BaseURL.Host
+		if err := cop.AddTrustedOrigin(origin); err != nil {
+			s.log.Warn("trusted origin", "origin", origin, "err", err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, "error.403.csrf")
+	}))
+	return cop.Handler(next)
+}
+
+// loadUser puts the signed-in user (if any) and the language in the context.
+// A deactivated user's session ends here.
+func (s *Server) loadUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		var choice string
+		if id := s.sessions.GetInt64(ctx, "user_id"); id != 0 {
+			u, err := s.users.UserByID(ctx, id)
+			switch {
+			case errors.Is(err, auth.ErrNotFound) || (err == nil && !u.Active()):
+				_ = s.sessions.Destroy(ctx)
+			case err != nil:
+				s.fail(w, r, err)
+				return
+			default:
+				ctx = context.WithValue(ctx, ctxUser, &u)
+				choice = u.Language
+			}
+		}
+		ctx = context.WithValue(ctx, ctxLang, i18n.Negotiate(r, choice))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// currentUser returns the signed-in staff user, or nil.
+func currentUser(r *http.Request) *auth.User {
+	u, _ := r.Context().Value(ctxUser).(*auth.User)
+	return u
+}
+
+func langOf(r *http.Request) i18n.Lang {
+	if l, ok := r.Context().Value(ctxLang).(i18n.Lang); ok {
+		return l
+	}
+	return i18n.Default
+}
+
+// requireUser sends anonymous visitors to the login page, remembering where
+// they wanted to go.
+func (s *Server) requireUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if currentUser(r) == nil {
+			if r.Method == http.MethodGet {
+				s.addFlash(r, "info", "login.required")
+			}
+			target := "/login"
+			if r.Method == http.MethodGet {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			if r.Header.Get("HX-Request") == "true" {
+				w.Header().Set("HX-Redirect", target)
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireRole refuses users without one of the roles with 403.
+func (s *Server) requireRole(roles ...string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u := currentUser(r)
+			for _, role := range roles {
+				if u != nil && u.Role == role {
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
+			s.errorPage(w, r, http.StatusForbidden, "error.403")
+		})
+	}
+}
+
+// safeNext returns target when it is a local path, else fallback: a login
+// link must never send anyone to another site.
+func safeNext(target, fallback string) string {
+	if target == "" || !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.HasPrefix(target, `/\`) {
+		return fallback
+	}
+	if u, err := url.Parse(target); err != nil || u.Host != "" || u.Scheme != "" {
+		return fallback
+	}
+	return target
+}

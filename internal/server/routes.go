@@ -1,0 +1,57 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"alumnet/internal/auth"
+)
+
+// Handler returns the application's router: every route in one place.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.logRequests, securityHeaders)
+
+	// Outside sessions: health checks and static files.
+	r.Get("/healthz", s.health)
+	r.Handle("/static/*", s.assets.Handler())
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.crossOrigin, s.sessions.LoadAndSave, s.loadUser)
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusNotFound, "error.404") })
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			s.errorPage(w, r, http.StatusMethodNotAllowed, "error.405")
+		})
+
+		// Public pages.
+		r.Get("/", s.h(s.home))
+		r.Get("/login", s.h(s.loginForm))
+		r.Post("/login", s.h(s.login))
+		r.Post("/logout", s.h(s.logout))
+		r.Post("/lang", s.h(s.setLanguage))
+		r.Get("/set-password/{token}", s.h(s.setPasswordForm))
+		r.Post("/set-password/{token}", s.h(s.setPassword))
+
+		// Staff area.
+		r.Route("/app", func(r chi.Router) {
+			r.Use(s.requireUser)
+			r.Get("/", s.h(s.appHome))
+
+			r.Get("/people", s.h(s.peopleList))
+			r.Get("/people/new", s.h(s.personNew))
+			r.Post("/people", s.h(s.personCreate))
+			r.Get("/people/{id}", s.h(s.personShow))
+			r.Get("/people/{id}/edit", s.h(s.personEdit))
+			r.Post("/people/{id}", s.h(s.personUpdate))
+			r.Post("/people/{id}/affiliations", s.h(s.affiliationCreate))
+			r.Post("/people/{id}/affiliations/{aid}/delete", s.h(s.affiliationDelete))
+
+			r.Route("/admin", func(r chi.Router) {
+				r.Use(s.requireRole(auth.RoleAdmin))
+				r.Get("/", s.h(s.adminHome))
+			})
+		})
+	})
+	return r
+}

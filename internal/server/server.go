@@ -1,0 +1,93 @@
+// Package server is the HTTP layer: the router, middleware, and one handler
+// file per resource. Handlers read the request, call a store, and render a
+// templ component; they hold no business rules of their own.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"alumnet/internal/audit"
+	"alumnet/internal/auth"
+	"alumnet/internal/config"
+	"alumnet/internal/mail"
+	"alumnet/internal/people"
+	"alumnet/internal/units"
+	"alumnet/web"
+)
+
+// Deps is everything the server needs from outside.
+type Deps struct {
+	Config config.Config
+	Log    *slog.Logger
+	Pool   *pgxpool.Pool
+	Assets *web.Assets
+	Policy *auth.Policy
+	Mailer Mailer
+}
+
+// Mailer sends one e-mail (SMTP, or the dev outbox).
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	pool     *pgxpool.Pool
+	assets   *web.Assets
+	policy   *auth.Policy
+	mailer   Mailer
+	sessions *scs.SessionManager
+	store    *pgxstore.PostgresStore
+
+	users  *auth.Store
+	units  *units.Store
+	people *people.Store
+	audit  *audit.Store
+}
+
+// Session limits for staff.
+const (
+	SessionIdle     = 30 * time.Minute
+	SessionLifetime = 12 * time.Hour
+)
+
+// New builds a Server. Call Close when done to stop the session cleanup.
+func New(d Deps) *Server {
+	store := pgxstore.NewWithCleanupInterval(d.Pool, 10*time.Minute)
+	sm := scs.New()
+	sm.Store = store
+	sm.IdleTimeout = SessionIdle
+	sm.Lifetime = SessionLifetime
+	sm.Cookie.Name = "alumnet_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = d.Config.SecureCookies()
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false
+	return &Server{
+		cfg:      d.Config,
+		log:      d.Log,
+		pool:     d.Pool,
+		assets:   d.Assets,
+		policy:   d.Policy,
+		mailer:   d.Mailer,
+		sessions: sm,
+		store:    store,
+		users:    auth.NewStore(d.Pool),
+		units:    units.NewStore(d.Pool),
+		people:   people.NewStore(d.Pool),
+		audit:    audit.NewStore(d.Pool),
+	}
+}
+
+// Close stops background work of the server (session cleanup).
+func (s *Server) Close() { s.store.StopCleanup() }

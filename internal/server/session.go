@@ -1,0 +1,196 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"alumnet/internal/auth"
+	"alumnet/internal/i18n"
+	"alumnet/templates/authpages"
+)
+
+// loginForm is the staff login page.
+type loginForm struct {
+	Email    string
+	Password string
+	Next     string
+}
+
+func (f loginForm) Validate() map[string]string {
+	errs := map[string]string{}
+	if strings.TrimSpace(f.Email) == "" {
+		errs["email"] = "err.required"
+	}
+	if f.Password == "" {
+		errs["password"] = "err.required"
+	}
+	return errs
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	if currentUser(r) != nil {
+		return redirect(w, r, "/app")
+	}
+	p := s.page(r, "", "")
+	return s.render(w, r, http.StatusOK, authpages.Home(p))
+}
+
+func (s *Server) appHome(w http.ResponseWriter, r *http.Request) error {
+	return redirect(w, r, "/app/people")
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	if currentUser(r) != nil {
+		return redirect(w, r, safeNext(r.URL.Query().Get("next"), "/app"))
+	}
+	p := s.page(r, "", "")
+	p.Title = p.T("login.title")
+	return s.render(w, r, http.StatusOK, authpages.Login(p, authpages.LoginData{Next: r.URL.Query().Get("next")}))
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest(err)
+	}
+	f := loginForm{Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"), Next: r.PostForm.Get("next")}
+	p := s.page(r, "", "")
+	p.Title = p.T("login.title")
+	data := authpages.LoginData{Email: f.Email, Next: f.Next}
+	if errs := f.Validate(); len(errs) > 0 {
+		data.Errors = translate(p.Printer, errs)
+		return s.render(w, r, http.StatusUnprocessableEntity, authpages.Login(p, data))
+	}
+	u, err := s.users.Authenticate(r.Context(), f.Email, f.Password, clientIP(r))
+	var throttled *auth.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		mins := int(throttled.RetryAfter.Round(time.Minute) / time.Minute)
+		if mins < 1 {
+			mins = 1
+		}
+		data.Message = p.T("login.throttled", mins)
+		w.Header().Set("Retry-After", itoa(int(throttled.RetryAfter.Seconds())+1))
+		return s.render(w, r, http.StatusTooManyRequests, authpages.Login(p, data))
+	case errors.Is(err, auth.ErrBadCredentials):
+		data.Message = p.T("login.failed")
+		return s.render(w, r, http.StatusUnauthorized, authpages.Login(p, data))
+	case err != nil:
+		return err
+	}
+	// A new token at login defeats session fixation.
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), "user_id", u.ID)
+	s.log.Info("login", "user_id", u.ID)
+	r = r.WithContext(contextWithLang(r, i18n.Lang(u.Language)))
+	s.addFlash(r, "success", "login.welcome", u.Name)
+	return redirect(w, r, safeNext(f.Next, "/app"))
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if u := currentUser(r); u != nil {
+		s.log.Info("logout", "user_id", u.ID)
+	}
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		return err
+	}
+	// Destroy leaves an empty session; a fresh token carries the flash.
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.addFlash(r, "info", "login.logged_out")
+	return redirect(w, r, "/login")
+}
+
+// setLanguage stores the language choice: on the account when signed in,
+// in a cookie otherwise (and always, so the login page follows it).
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest(err)
+	}
+	lang, ok := i18n.Parse(r.PostForm.Get("lang"))
+	if !ok {
+		return errBadRequest(nil)
+	}
+	http.SetCookie(w, &http.Cookie{Name: i18n.CookieName, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies()})
+	if u := currentUser(r); u != nil {
+		if err := s.users.SetLanguage(r.Context(), u.ID, string(lang)); err != nil {
+			return err
+		}
+	}
+	return redirect(w, r, safeNext(r.PostForm.Get("return"), "/"))
+}
+
+func (s *Server) setPasswordForm(w http.ResponseWriter, r *http.Request) error {
+	p := s.page(r, "", "")
+	p.Title = p.T("setpw.title")
+	u, err := s.users.SetPasswordTokenUser(r.Context(), chi.URLParam(r, "token"))
+	if errors.Is(err, auth.ErrTokenInvalid) {
+		return s.render(w, r, http.StatusNotFound, authpages.SetPassword(p, authpages.SetPasswordData{Invalid: true}))
+	}
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, authpages.SetPassword(p, authpages.SetPasswordData{Name: u.Name, Email: u.Email}))
+}
+
+func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest(err)
+	}
+	token := chi.URLParam(r, "token")
+	p := s.page(r, "", "")
+	p.Title = p.T("setpw.title")
+	u, err := s.users.SetPasswordTokenUser(r.Context(), token)
+	if errors.Is(err, auth.ErrTokenInvalid) {
+		return s.render(w, r, http.StatusNotFound, authpages.SetPassword(p, authpages.SetPasswordData{Invalid: true}))
+	}
+	if err != nil {
+		return err
+	}
+	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("confirm")
+	errs := map[string]string{}
+	var pe *auth.PolicyError
+	if err := s.policy.Check(pw); errors.As(err, &pe) {
+		if pe.Arg != 0 {
+			errs["password"] = p.T(pe.Key, pe.Arg)
+		} else {
+			errs["password"] = p.T(pe.Key)
+		}
+	} else if pw != confirm {
+		errs["confirm"] = p.T("password.mismatch")
+	}
+	if len(errs) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, authpages.SetPassword(p,
+			authpages.SetPasswordData{Name: u.Name, Email: u.Email, Errors: errs}))
+	}
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if _, err := s.users.UseSetPasswordToken(r.Context(), token, hash); errors.Is(err, auth.ErrTokenInvalid) {
+		return s.render(w, r, http.StatusNotFound, authpages.SetPassword(p, authpages.SetPasswordData{Invalid: true}))
+	} else if err != nil {
+		return err
+	}
+	s.addFlash(r, "success", "setpw.done")
+	return redirect(w, r, "/login")
+}
+
+// clientIP is the peer address. Behind a reverse proxy every request comes
+// from the proxy; the IP throttle then acts on all clients together, which
+// errs on the safe side.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

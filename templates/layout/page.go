@@ -1,0 +1,72 @@
+// Package layout holds the page shells and the building blocks every page
+// shares: navigation, flash messages, form fields, pagination, empty states.
+package layout
+
+import (
+	"github.com/a-h/templ"
+
+	"alumnet/internal/i18n"
+)
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind string // success, error, info, warning
+	Text string
+}
+
+// User is the signed-in staff member as the layout shows them.
+type User struct {
+	ID   int64
+	Name string
+	Role string
+}
+
+// IsAdmin reports whether the user may see the admin area.
+func (u *User) IsAdmin() bool { return u != nil && u.Role == "admin" }
+
+// Page is what every full page needs besides its own data.
+type Page struct {
+	i18n.Printer
+	Title   string
+	Nav     string // the active navigation item
+	User    *User
+	Flashes []Flash
+	Asset   func(name string) string
+	// Path is the current URL (path and query), where the language switch returns to.
+	Path string
+}
+
+// Current returns "page" when item is the active navigation item, for aria-current.
+func (p Page) Current(item string) string {
+	if p.Nav == item {
+		return "page"
+	}
+	return "false"
+}
+
+// InputProps describes one labelled form input.
+type InputProps struct {
+	Name         string
+	Label        string
+	Type         string // text when empty
+	Value        string
+	Error        string
+	Hint         string
+	Required     bool
+	Autocomplete string
+	MaxLength    int
+	Extra        templ.Attributes // further attributes, e.g. inputmode
+}
+
+// InputType returns the input's type, text by default.
+func (f InputProps) InputType() string {
+	if f.Type == "" {
+		return "text"
+	}
+	return f.Type
+}
+
+// Option is one choice in a select or a set of checkboxes.
+type Option struct {
+	Value, Label string
+}
