@@ -85,6 +85,7 @@ var peopleMessages = map[string]msg{
 	"aff.add":                       {"Band toevoegen", "Add affiliation"},
 	"aff.kind":                      {"Soort", "Kind"},
 	"aff.unit":                      {"Eenheid", "Unit"},
+	"aff.kind.choose":               {"Kies de soort", "Choose the kind"},
 	"aff.unit.choose":               {"Kies een eenheid", "Choose a unit"},
 	"aff.start":                     {"Begindatum", "Start date"},
 	"aff.end":                       {"Einddatum", "End date"},

@@ -137,7 +137,7 @@ func langOf(r *http.Request) i18n.Lang {
 	if l, ok := r.Context().Value(ctxLang).(i18n.Lang); ok {
 		return l
 	}
-	return i18n.Default
+	return i18n.Negotiate(r, "")
 }
 
 // requireUser sends anonymous visitors to the login page, remembering where

@@ -12,6 +12,12 @@ import (
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.logRequests, securityHeaders)
+	notFound := func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusNotFound, "error.404") }
+	methodNotAllowed := func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusMethodNotAllowed, "error.405")
+	}
+	r.NotFound(notFound)
+	r.MethodNotAllowed(methodNotAllowed)
 
 	// Outside sessions: health checks and static files.
 	r.Get("/healthz", s.health)
@@ -19,10 +25,6 @@ func (s *Server) Handler() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.crossOrigin, s.sessions.LoadAndSave, s.loadUser)
-		r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusNotFound, "error.404") })
-		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-			s.errorPage(w, r, http.StatusMethodNotAllowed, "error.405")
-		})
 
 		// Public pages.
 		r.Get("/", s.h(s.home))
@@ -36,6 +38,8 @@ func (s *Server) Handler() http.Handler {
 		// Staff area.
 		r.Route("/app", func(r chi.Router) {
 			r.Use(s.requireUser)
+			r.NotFound(notFound)
+			r.MethodNotAllowed(methodNotAllowed)
 			r.Get("/", s.h(s.appHome))
 
 			r.Get("/people", s.h(s.peopleList))

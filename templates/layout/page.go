@@ -70,3 +70,14 @@ func (f InputProps) InputType() string {
 type Option struct {
 	Value, Label string
 }
+
+// DescribedBy lists the ids of the error and hint that describe the input.
+func (f InputProps) DescribedBy() string {
+	switch {
+	case f.Error != "" && f.Hint != "":
+		return "e-" + f.Name + " h-" + f.Name
+	case f.Error != "":
+		return "e-" + f.Name
+	}
+	return "h-" + f.Name
+}

@@ -1094,7 +1094,7 @@ func AffiliationFields(p layout.Page, a people.AffiliationInput, errs map[string
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = layout.Select("aff_kind", p.T("aff.kind"), a.Kind, errs["aff_kind"], p.T("aff.unit.choose"), options(p.Printer, "kind.", people.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Select("aff_kind", p.T("aff.kind"), a.Kind, errs["aff_kind"], p.T("aff.kind.choose"), options(p.Printer, "kind.", people.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
