@@ -9,8 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"alumnet/internal/pgtest"
 	"alumnet/internal/people"
+	"alumnet/internal/pgtest"
 	"alumnet/internal/units"
 )
 
@@ -86,7 +86,7 @@ func TestSearchForgivesAccentsAndTypos(t *testing.T) {
 		{"Anuok van der Berg", []int64{anouk}}, // typo
 		{"berg", []int64{anouk}},
 		{"anouk@example", []int64{anouk}}, // e-mail
-		{"100%", nil},                    // LIKE wildcards are literal
+		{"100%", nil},                     // LIKE wildcards are literal
 		{"zzzqqq", nil},
 	}
 	for _, tt := range tests {

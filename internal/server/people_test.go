@@ -15,7 +15,7 @@ import (
 // registry sets up two organisations with a person in each.
 type registry struct {
 	school, programme, company units.Unit
-	inSchool, inCompany     int64
+	inSchool, inCompany        int64
 }
 
 func (a *testApp) seedRegistry() registry {
@@ -129,10 +129,10 @@ func TestCreatePersonValidation(t *testing.T) {
 		{name: "coordinator must give an affiliation", as: &coord, method: "POST", path: "/app/people",
 			form: url.Values{"first_name": {"Tim"}, "last_name": {"Kok"}, "language": {"nl"}}, wantCode: 422},
 		{name: "coordinator cannot create in another unit", as: &coord, method: "POST", path: "/app/people",
-			form: url.Values{"first_name": {"Tim"}, "last_name": {"Kok"}, "language": {"nl"}, "aff_kind": {"employment"}, "aff_unit_id": {pid(r.company.ID)}},
+			form:     url.Values{"first_name": {"Tim"}, "last_name": {"Kok"}, "language": {"nl"}, "aff_kind": {"employment"}, "aff_unit_id": {pid(r.company.ID)}},
 			wantCode: 422, wantBody: []string{"alleen eenheden kiezen waarvoor"}},
 		{name: "coordinator creates in own unit", as: &coord, method: "POST", path: "/app/people",
-			form: url.Values{"first_name": {"Tim"}, "last_name": {"Kok"}, "language": {"nl"}, "aff_kind": {"study"}, "aff_unit_id": {pid(r.programme.ID)}, "aff_cohort_year": {"2024"}},
+			form:     url.Values{"first_name": {"Tim"}, "last_name": {"Kok"}, "language": {"nl"}, "aff_kind": {"study"}, "aff_unit_id": {pid(r.programme.ID)}, "aff_cohort_year": {"2024"}},
 			wantCode: 303, wantLocation: "/app/people/"},
 		{name: "staff creates", as: &staff, method: "POST", path: "/app/people",
 			form:     url.Values{"first_name": {"Chloé"}, "last_name": {"Dubois"}, "primary_email": {"chloe@example.fr"}, "language": {"en"}, "offers": {"mentoring"}, "tags": {"ambassadeur, mentor"}},
@@ -161,7 +161,7 @@ func TestEditConflictKeepsTypedInput(t *testing.T) {
 		{name: "second save with stale version conflicts and keeps input", as: &bob, method: "POST", path: path, form: form("", "Dierenarts"),
 			wantCode: 409, wantBody: []string{"Iemand anders heeft deze persoon gewijzigd", `value="Dierenarts"`, "Nu opgeslagen: Ede", `name="version" value="2"`}},
 		{name: "saving again deliberately overwrites", as: &bob, method: "POST", path: path,
-			form: url.Values{"first_name": {"José"}, "last_name": {"Pérez"}, "language": {"nl"}, "primary_email": {"jose@example.nl"}, "city": {"Ede"}, "job_title": {"Dierenarts"}, "version": {"2"}},
+			form:     url.Values{"first_name": {"José"}, "last_name": {"Pérez"}, "language": {"nl"}, "primary_email": {"jose@example.nl"}, "city": {"Ede"}, "job_title": {"Dierenarts"}, "version": {"2"}},
 			wantCode: 303},
 		{name: "timeline shows both changes", as: &ann, path: path, wantCode: 200, wantBody: []string{"Gegevens gewijzigd", "woonplaats", "functie", bob.Name}},
 	})
@@ -189,7 +189,7 @@ func TestAffiliationAddAndRemove(t *testing.T) {
 	}
 	a.run(t, []handlerCase{
 		{name: "bad crebo keeps form open with typed values", as: &staff, method: "POST", path: path + "/affiliations",
-			form: url.Values{"aff_kind": {"study"}, "aff_unit_id": {pid(r.programme.ID)}, "aff_crebo": {"12"}, "aff_role": {"Hovenier"}},
+			form:     url.Values{"aff_kind": {"study"}, "aff_unit_id": {pid(r.programme.ID)}, "aff_crebo": {"12"}, "aff_role": {"Hovenier"}},
 			wantCode: 422, wantBody: []string{"vijf cijfers", `value="Hovenier"`, "<details open"}},
 		{name: "delete through GET is not allowed", as: &staff, path: path + "/affiliations/" + pid(added) + "/delete", wantCode: 405},
 		{name: "delete", as: &staff, method: "POST", path: path + "/affiliations/" + pid(added) + "/delete", wantCode: 303},
