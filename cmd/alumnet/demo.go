@@ -31,9 +31,6 @@ func demoCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	if _, err := d.Pool.Exec(ctx, `ANALYZE`); err != nil {
-		return err
-	}
 	log.Info("demo data loaded", "people", st.People, "emails", st.Emails, "affiliations", st.Affiliations,
 		"units", st.Units, "tags", st.Tags, "seconds", int(time.Since(start).Seconds()))
 	return nil

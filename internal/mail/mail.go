@@ -2,7 +2,13 @@
 // otherwise into the dev outbox table that admins read in the app.
 package mail
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+)
 
 // Message is one e-mail, already rendered in the recipient's language.
 type Message struct {
@@ -17,4 +23,57 @@ type Message struct {
 // Sender delivers a message.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
+}
+
+// ErrInvalid wraps every reason Validate refuses a message.
+var ErrInvalid = errors.New("mail: invalid message")
+
+// reservedHeaders are written by the sender itself; a message may not set
+// them through Headers.
+var reservedHeaders = map[string]bool{
+	"from": true, "to": true, "cc": true, "bcc": true, "subject": true, "date": true, "sender": true,
+	"message-id": true, "mime-version": true, "content-type": true, "content-transfer-encoding": true,
+	"return-path": true,
+}
+
+// Validate checks a message before it is sent or stored: a plain recipient
+// address, a subject and headers without line breaks (header injection),
+// and a text body. Both senders call it, so the outbox refuses what SMTP
+// would refuse.
+func (m Message) Validate() error {
+	a, err := mail.ParseAddress(m.To)
+	if err != nil || a.Address != m.To || len(m.To) > 254 {
+		return fmt.Errorf("%w: recipient %q is not a plain e-mail address", ErrInvalid, m.To)
+	}
+	if strings.TrimSpace(m.Subject) == "" || strings.ContainsAny(m.Subject, "\r\n") || len(m.Subject) > 998 {
+		return fmt.Errorf("%w: subject must be one non-empty line", ErrInvalid)
+	}
+	if strings.TrimSpace(m.Text) == "" {
+		return fmt.Errorf("%w: the text body is empty", ErrInvalid)
+	}
+	for k, v := range m.Headers {
+		if !validHeaderName(k) {
+			return fmt.Errorf("%w: header name %q", ErrInvalid, k)
+		}
+		if reservedHeaders[strings.ToLower(k)] {
+			return fmt.Errorf("%w: header %s is set by the sender", ErrInvalid, k)
+		}
+		if strings.ContainsAny(v, "\r\n") {
+			return fmt.Errorf("%w: header %s contains a line break", ErrInvalid, k)
+		}
+	}
+	return nil
+}
+
+// validHeaderName accepts RFC 5322 field names: printable ASCII without colon.
+func validHeaderName(k string) bool {
+	if k == "" || len(k) > 76 {
+		return false
+	}
+	for _, c := range []byte(k) {
+		if c <= ' ' || c >= 127 || c == ':' {
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,293 @@
+// Command loadtest measures the people list and search under concurrent
+// load, against a database filled by `make bench-data`. It starts the real
+// router on a loopback port, logs in as staff and as a coordinator, and
+// sends requests from -c workers for -d per scenario, then prints
+// throughput and latency percentiles.
+//
+//	go run ./cmd/loadtest -data-dir .data/bench -c 100 -d 30s
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"alumnet/internal/auth"
+	"alumnet/internal/config"
+	"alumnet/internal/db"
+	"alumnet/internal/mail"
+	"alumnet/internal/pgcluster"
+	"alumnet/internal/server"
+	"alumnet/web"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	dataDir := flag.String("data-dir", ".data/bench", "project-local cluster with the bench data (ignored when DATABASE_URL is set)")
+	conc := flag.Int("c", 100, "concurrent clients")
+	dur := flag.Duration("d", 20*time.Second, "duration of each scenario")
+	maxConns := flag.Int("pool", 20, "database pool size of the app")
+	only := flag.String("only", "", "run only scenarios whose name contains this")
+	flag.Parse()
+	ctx := context.Background()
+
+	dbURL := os.Getenv("DATABASE_URL")
+	if dbURL == "" {
+		c, err := pgcluster.New(filepath.Join(*dataDir, "postgres"), nil)
+		if err != nil {
+			return err
+		}
+		if !c.Initialized() {
+			return errors.New("no bench database: run `make bench-data` first")
+		}
+		if _, err := c.Start(ctx); err != nil {
+			return err
+		}
+		defer c.Stop()
+		dbURL = c.URL("alumnet")
+	}
+	pcfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		return err
+	}
+	pcfg.MaxConns = int32(*maxConns)
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := db.Migrate(ctx, pool, nil); err != nil {
+		return err
+	}
+	var people int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM persons`).Scan(&people); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	cfg, err := config.Load(func(k string) string { return map[string]string{"BASE_URL": base}[k] })
+	if err != nil {
+		return err
+	}
+	assets, _ := web.NewAssets()
+	policy, _ := auth.NewPolicy()
+	srv := server.New(server.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: pool,
+		Assets: assets, Policy: policy, Mailer: mail.NewOutbox(pool)})
+	defer srv.Close()
+	httpSrv := &http.Server{Handler: srv.Handler()}
+	go httpSrv.Serve(ln) //nolint:errcheck
+	defer httpSrv.Close()
+
+	staff, err := session(ctx, pool, base, auth.RoleStaff, nil)
+	if err != nil {
+		return err
+	}
+	// A coordinator for the first programme-like unit with people.
+	var unitID int64
+	if err := pool.QueryRow(ctx, `SELECT unit_id FROM affiliations GROUP BY unit_id ORDER BY count(*) DESC LIMIT 1`).Scan(&unitID); err != nil {
+		return err
+	}
+	coord, err := session(ctx, pool, base, auth.RoleCoordinator, []int64{unitID})
+	if err != nil {
+		return err
+	}
+	names, err := sampleNames(ctx, pool)
+	if err != nil {
+		return err
+	}
+
+	scenarios := []scenario{
+		{"list, first page (staff)", staff, func(*mrand.Rand) string { return "/app/people" }},
+		{"list, sorted by last update", staff, func(*mrand.Rand) string { return "/app/people?sort=-updated" }},
+		{"list, unit filter + year range", staff, func(r *mrand.Rand) string {
+			return fmt.Sprintf("/app/people?unit=%d&from=%d&to=%d", unitID, 2012+r.IntN(6), 2018+r.IntN(6))
+		}},
+		{"list, coordinator scope", coord, func(*mrand.Rand) string { return "/app/people" }},
+		{"search, exact name", staff, func(r *mrand.Rand) string { return "/app/people?q=" + url.QueryEscape(names[r.IntN(len(names))]) }},
+		{"search, name with a typo", staff, func(r *mrand.Rand) string {
+			return "/app/people?q=" + url.QueryEscape(typo(r, names[r.IntN(len(names))]))
+		}},
+		{"search, e-mail fragment", staff, func(r *mrand.Rand) string {
+			n := strings.ToLower(strings.Fields(names[r.IntN(len(names))])[0])
+			return "/app/people?q=" + url.QueryEscape(n+"@")
+		}},
+	}
+	fmt.Printf("Alumnet load test: %d people, %d concurrent clients, %s per scenario, app pool %d connections, %s\n\n",
+		people, *conc, *dur, *maxConns, cpuInfo())
+	fmt.Printf("%-34s %8s %8s %7s %7s %7s %7s %7s\n", "scenario", "requests", "req/s", "errors", "p50", "p95", "p99", "max")
+	for _, sc := range scenarios {
+		if *only != "" && !strings.Contains(sc.name, *only) {
+			continue
+		}
+		res := sc.run(*conc, *dur)
+		fmt.Printf("%-34s %8d %8.0f %7d %7s %7s %7s %7s\n", sc.name, res.n, float64(res.n)/dur.Seconds(), res.errors,
+			ms(res.pct(50)), ms(res.pct(95)), ms(res.pct(99)), ms(res.pct(100)))
+	}
+	return nil
+}
+
+type scenario struct {
+	name   string
+	client *http.Client
+	path   func(*mrand.Rand) string
+}
+
+type result struct {
+	n, errors int
+	lat       []time.Duration
+}
+
+func (r result) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p/100*float64(len(r.lat)))) - 1
+	return r.lat[max(0, min(i, len(r.lat)-1))]
+}
+
+func (sc scenario) run(conc int, d time.Duration) result {
+	var mu sync.Mutex
+	var all result
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for w := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := mrand.New(mrand.NewPCG(uint64(w), 42))
+			var local result
+			for time.Now().Before(deadline) {
+				start := time.Now()
+				resp, err := sc.client.Get(sc.client.Jar.(*jar).base + sc.path(r))
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				local.lat = append(local.lat, time.Since(start))
+				local.n++
+				if err != nil {
+					local.errors++
+				}
+			}
+			mu.Lock()
+			all.n += local.n
+			all.errors += local.errors
+			all.lat = append(all.lat, local.lat...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(all.lat)
+	return all
+}
+
+// jar is a cookie jar that also remembers the base URL.
+type jar struct {
+	http.CookieJar
+	base string
+}
+
+// session creates a user with a random password and logs in through the form.
+func session(ctx context.Context, pool *pgxpool.Pool, base, role string, unitIDs []int64) (*http.Client, error) {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	pw := "load " + hex.EncodeToString(b)
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return nil, err
+	}
+	users := auth.NewStore(pool)
+	email := "loadtest-" + role + "-" + hex.EncodeToString(b[:4]) + "@alumnet.local"
+	if _, err := users.CreateUser(ctx, auth.NewUser{Email: email, Name: "Load test " + role, Role: role, UnitIDs: unitIDs, PasswordHash: &hash}); err != nil {
+		return nil, err
+	}
+	cj, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: &jar{CookieJar: cj, base: base}, Timeout: 30 * time.Second,
+		Transport:     &http.Transport{MaxIdleConnsPerHost: 200, MaxConnsPerHost: 0},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {pw}})
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("login as %s: status %d", role, resp.StatusCode)
+	}
+	return c, nil
+}
+
+func sampleNames(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
+	rows, err := pool.Query(ctx, `SELECT first_name || ' ' || last_name FROM persons TABLESAMPLE SYSTEM (1) LIMIT 2000`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return nil, errors.New("no people in the database")
+	}
+	return names, rows.Err()
+}
+
+// typo swaps two neighbouring letters of the last word.
+func typo(r *mrand.Rand, name string) string {
+	rs := []rune(name)
+	if len(rs) < 4 {
+		return name
+	}
+	i := len(rs) - 2 - r.IntN(min(4, len(rs)-3))
+	if rs[i] == ' ' || rs[i+1] == ' ' {
+		return name
+	}
+	rs[i], rs[i+1] = rs[i+1], rs[i]
+	return string(rs)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+
+func cpuInfo() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprint(strings.Count(string(b), "processor\t:"), " CPUs")
+}
