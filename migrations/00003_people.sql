@@ -53,7 +53,8 @@ CREATE TABLE affiliations (
     created_at     timestamptz NOT NULL DEFAULT now(),
     CHECK (end_date IS NULL OR start_date IS NULL OR end_date >= start_date)
 );
-CREATE INDEX affiliations_person_idx ON affiliations (person_id);
+-- Covering: scope and filter checks per person are index-only.
+CREATE INDEX affiliations_person_idx ON affiliations (person_id) INCLUDE (unit_id, kind, cohort_year, end_date, leaving_reason);
 CREATE INDEX affiliations_unit_idx ON affiliations (unit_id, person_id);
 
 CREATE TABLE tags (

@@ -51,7 +51,7 @@ func run() error {
 	dataDir := flag.String("data-dir", ".data/bench", "project-local cluster with the bench data (ignored when DATABASE_URL is set)")
 	conc := flag.Int("c", 100, "concurrent clients")
 	dur := flag.Duration("d", 20*time.Second, "duration of each scenario")
-	maxConns := flag.Int("pool", 20, "database pool size of the app")
+	maxConns := flag.Int("pool", 0, "database pool size (0: as the app, pgxpool's default or pool_max_conns in DATABASE_URL)")
 	only := flag.String("only", "", "run only scenarios whose name contains this")
 	flag.Parse()
 	ctx := context.Background()
@@ -71,12 +71,14 @@ func run() error {
 		defer c.Stop()
 		dbURL = c.URL("alumnet")
 	}
-	pcfg, err := pgxpool.ParseConfig(dbURL)
+	pcfg, err := db.Config(dbURL)
 	if err != nil {
 		return err
 	}
-	pcfg.MaxConns = int32(*maxConns)
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if *maxConns > 0 {
+		pcfg.MaxConns = int32(*maxConns)
+	}
+	pool, err := db.OpenConfig(ctx, pcfg)
 	if err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func run() error {
 		}},
 	}
 	fmt.Printf("Alumnet load test: %d people, %d concurrent clients, %s per scenario, app pool %d connections, %s\n\n",
-		people, *conc, *dur, *maxConns, cpuInfo())
+		people, *conc, *dur, pool.Config().MaxConns, cpuInfo())
 	fmt.Printf("%-34s %8s %8s %7s %7s %7s %7s %7s\n", "scenario", "requests", "req/s", "errors", "p50", "p95", "p99", "max")
 	for _, sc := range scenarios {
 		if *only != "" && !strings.Contains(sc.name, *only) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,10 +22,33 @@ import (
 
 // Open connects a pool and checks that the server answers.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := Config(url)
+	if err != nil {
+		return nil, err
+	}
+	return OpenConfig(ctx, cfg)
+}
+
+// Config parses a database URL into a pool configuration with the app's
+// session settings.
+func Config(url string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
 	}
+	// The app's queries are short index walks; starting parallel workers
+	// costs more than they save (measured: a filtered page of a million
+	// people took 170 ms with two workers, 18 ms without). A setting in the
+	// URL (options=-c max_parallel_workers_per_gather=2) still wins.
+	if _, set := cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"]; !set &&
+		!strings.Contains(cfg.ConnConfig.RuntimeParams["options"], "max_parallel_workers_per_gather") {
+		cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
+	}
+	return cfg, nil
+}
+
+// OpenConfig connects a pool with cfg and checks that the database answers.
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db: %w", err)

@@ -14,6 +14,7 @@ var peopleMessages = map[string]msg{
 	"people.filter.tag":             {"Label", "Tag"},
 	"people.count":                  {"%d personen", "%d people"},
 	"people.count.one":              {"1 persoon", "1 person"},
+	"people.fuzzy":                  {"Niemand heet precies „%s”. Dit zijn namen die erop lijken.", "Nobody is called exactly “%s”. These names are similar."},
 	"people.count.capped":           {"Meer dan %d personen; verfijn de filters", "More than %d people; narrow the filters"},
 	"people.empty":                  {"Geen personen gevonden", "No people found"},
 	"people.empty.filtered":         {"Pas de zoekterm of filters aan, of wis ze.", "Change or clear the search and filters."},

@@ -16,14 +16,14 @@ import (
 
 // CountCap is where counting stops: beyond it the list says "more than".
 // An exact count over a million rows costs more than the page itself.
-const CountCap = 10000
+const CountCap = 1000
 
 // PageSize is the number of people per page.
 const PageSize = 50
 
 // Filter selects and orders the people list.
 type Filter struct {
-	Q             string // name or e-mail; accents and small typos forgiven
+	Q             string // name or e-mail; accents forgiven, typos when nothing matches exactly
 	UnitID        int64  // this unit and everything below it
 	Kind          string // employment or study
 	YearFrom      int    // cohort year, or the year the affiliation ended
@@ -51,7 +51,7 @@ var Sorts = map[string]sortSpec{
 	"-updated":  {expr: "p.updated_at", desc: true, typ: "timestamptz"},
 	"created":   {expr: "p.created_at", typ: "timestamptz"},
 	"-created":  {expr: "p.created_at", desc: true, typ: "timestamptz"},
-	"relevance": {expr: "word_similarity(%[1]s, p.search_name)", desc: true, typ: "float8"},
+	"relevance": {expr: "similarity(%[1]s, p.search_name)", desc: true, typ: "float8"},
 }
 
 // Row is one line of the people list.
@@ -69,6 +69,7 @@ type Row struct {
 	CohortYear   *int      `db:"cohort_year"`
 	SortValue    string    `db:"sort_value"`
 	AffCount     int       `db:"aff_count"`
+	Total        int       `db:"total"` // matches in all, when the query counted them in passing
 	LatestReason *string   `db:"leaving_reason"`
 }
 
@@ -83,15 +84,21 @@ type Result struct {
 	// Count is the number of matches, capped at CountCap+1 ("more than").
 	Count int
 	// Sort is the ordering that was applied.
-	Sort string
+	Sort  string
+	fuzzy bool
 }
+
+// Fuzzy reports that nothing matched the search exactly and the list
+// shows similar names instead (typos forgiven).
+func (r Result) Fuzzy() bool { return r.fuzzy }
 
 // CountCapped reports whether Count stopped at the cap.
 func (r Result) CountCapped() bool { return r.Count > CountCap }
 
 type cursor struct {
-	V  string `json:"v"`
-	ID int64  `json:"id"`
+	V     string `json:"v"`
+	ID    int64  `json:"id"`
+	Fuzzy bool   `json:"f,omitempty"` // the pages are of similar names
 }
 
 func encodeCursor(c cursor) string {
@@ -108,8 +115,32 @@ func decodeCursor(s string) (cursor, bool) {
 	return c, true
 }
 
-// List returns one page of people within scope matching f.
+// List returns one page of people within scope matching f. A search term
+// matches names and e-mail addresses as a substring, accents ignored; only
+// when nothing matches that way are similar names listed (a typo or two in
+// a full name), so common names stay fast and precise.
 func (s *Store) List(ctx context.Context, sc units.Scope, f Filter) (Result, error) {
+	fuzzy := false
+	if f.After != "" {
+		if c, ok := decodeCursor(f.After); ok {
+			fuzzy = c.Fuzzy
+		}
+	}
+	res, err := s.list(ctx, sc, f, fuzzy)
+	if err == nil && !fuzzy && f.After == "" && len(res.Rows) == 0 && fuzzySearchable(f.Q) {
+		res, err = s.list(ctx, sc, f, true)
+	}
+	return res, err
+}
+
+// fuzzySearchable reports whether q is worth a similarity search: a name
+// of some length, not an e-mail fragment.
+func fuzzySearchable(q string) bool {
+	q = strings.TrimSpace(q)
+	return len([]rune(q)) >= 4 && !strings.Contains(q, "@")
+}
+
+func (s *Store) list(ctx context.Context, sc units.Scope, f Filter, fuzzy bool) (Result, error) {
 	var b db.Builder
 	q := strings.TrimSpace(f.Q)
 	sortKey := f.Sort
@@ -125,17 +156,30 @@ func (s *Store) List(ctx context.Context, sc units.Scope, f Filter) (Result, err
 		qArg = b.Arg(q)
 		term := `f_unaccent(lower(` + qArg + `))`
 		like := `'%' || ` + escapeLikeSQL(term) + ` || '%'`
-		// Name: substring or word similarity (typos); e-mail: substring. The
-		// UNION lets each branch use its trigram index.
-		b.Where(`p.id IN (
-			SELECT id FROM persons WHERE search_name LIKE ` + like + ` OR ` + term + ` <% search_name
-			UNION
-			SELECT person_id FROM person_emails WHERE email LIKE ` + like + `)`)
+		// Substring of the name or of an e-mail address (an e-mail
+		// fragment has no spaces; a term with @ is no name), or a similar
+		// full name. Each UNION branch uses its trigram index.
+		var branches []string
+		switch {
+		case fuzzy:
+			branches = append(branches, `SELECT id FROM persons WHERE search_name % `+term)
+		default:
+			if !strings.Contains(q, "@") {
+				branches = append(branches, `SELECT id FROM persons WHERE search_name LIKE `+like)
+			}
+			if !strings.ContainsAny(q, " \t") {
+				branches = append(branches, `SELECT person_id FROM person_emails WHERE email LIKE `+like)
+			}
+		}
+		if len(branches) == 0 { // "@" and a space: no name, no address
+			branches = append(branches, `SELECT id FROM persons WHERE false`)
+		}
+		b.Where(`p.id IN (` + strings.Join(branches, " UNION ") + `)`)
 	}
 	sc.PersonCondition(&b, "p.id")
 	var aff []string
 	if f.UnitID != 0 {
-		aff = append(aff, `fu.path && ARRAY[`+b.Arg(f.UnitID)+`::bigint]`)
+		aff = append(aff, `fa.unit_id = ANY(ARRAY(SELECT id FROM units WHERE path && ARRAY[`+b.Arg(f.UnitID)+`::bigint]))`)
 	}
 	if f.Kind != "" {
 		aff = append(aff, `fa.kind = `+b.Arg(f.Kind))
@@ -151,8 +195,7 @@ func (s *Store) List(ctx context.Context, sc units.Scope, f Filter) (Result, err
 	}
 	if len(aff) > 0 {
 		// All affiliation conditions hold for one and the same affiliation.
-		b.Where(`EXISTS (SELECT 1 FROM affiliations fa JOIN units fu ON fu.id = fa.unit_id
-			WHERE fa.person_id = p.id AND ` + strings.Join(aff, " AND ") + `)`)
+		b.Where(`EXISTS (SELECT 1 FROM affiliations fa WHERE fa.person_id = p.id AND ` + strings.Join(aff, " AND ") + `)`)
 	}
 	if f.Tag != "" {
 		b.Where(`EXISTS (SELECT 1 FROM person_tags ft JOIN tags t ON t.id = ft.tag_id
@@ -183,12 +226,20 @@ func (s *Store) List(ctx context.Context, sc units.Scope, f Filter) (Result, err
 	if limit <= 0 || limit > 200 {
 		limit = PageSize
 	}
+	// Ordering by relevance scores every match anyway, so the same pass
+	// counts them; other orderings walk an index and stop after a page.
+	totalExpr := "0"
+	countedInPassing := sortKey == "relevance" && f.After == ""
+	if countedInPassing {
+		totalExpr = "count(*) OVER ()"
+	}
 	listSQL := `
 		SELECT p.id, p.first_name, p.last_name, p.city, p.employer, p.updated_at,
 		       (` + expr + `)::text AS sort_value,
 		       (SELECT e.email FROM person_emails e WHERE e.person_id = p.id AND e.is_primary) AS email,
 		       la.unit_name, la.kind, la.end_year, la.cohort_year, la.leaving_reason,
-		       coalesce(la.aff_count, 0) AS aff_count
+		       coalesce(la.aff_count, 0) AS aff_count,
+		       ` + totalExpr + ` AS total
 		FROM persons p
 		LEFT JOIN LATERAL (
 			SELECT u.name AS unit_name, a.kind, extract(year FROM a.end_date)::int AS end_year, a.cohort_year,
@@ -202,13 +253,14 @@ func (s *Store) List(ctx context.Context, sc units.Scope, f Filter) (Result, err
 		ORDER BY ` + expr + ` ` + dir + `, p.id ` + dir + `
 		LIMIT ` + fmt.Sprint(limit+1)
 
-	var res Result
-	res.Sort = sortKey
+	res := Result{Sort: sortKey, fuzzy: fuzzy}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if q != "" {
-			// Similar enough to catch a typo or two in a name, strict enough
-			// not to match everyone.
-			if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.word_similarity_threshold = 0.45`); err != nil {
+		if fuzzy {
+			// Similar enough to catch a typo or two in a full name ("zoe van
+			// der muelen" scores 0.65), strict enough that a shared first
+			// name and prefix ("emma de vries" for "emma de jong": 0.42) do
+			// not match.
+			if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.similarity_threshold = 0.5`); err != nil {
 				return err
 			}
 		}
@@ -223,10 +275,14 @@ func (s *Store) List(ctx context.Context, sc units.Scope, f Filter) (Result, err
 		if len(res.Rows) > limit {
 			res.Rows = res.Rows[:limit]
 			last := res.Rows[limit-1]
-			res.Next = encodeCursor(cursor{V: last.SortValue, ID: last.ID})
+			res.Next = encodeCursor(cursor{V: last.SortValue, ID: last.ID, Fuzzy: fuzzy})
 		}
 		if f.After == "" && len(res.Rows) < limit {
 			res.Count = len(res.Rows) // the whole result is on this page
+			return nil
+		}
+		if countedInPassing {
+			res.Count = min(res.Rows[0].Total, CountCap+1)
 			return nil
 		}
 		return tx.QueryRow(ctx, countSQL, countArgs...).Scan(&res.Count)

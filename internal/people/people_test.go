@@ -109,6 +109,62 @@ func TestSearchForgivesAccentsAndTypos(t *testing.T) {
 	}
 }
 
+func TestSimilarNamesOnlyWhenNothingMatchesExactly(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	jong := f.create(t, "Emma", "de Jong", "emma.dejong@example.nl", f.animal, "study", 2019)
+	vries := f.create(t, "Emma", "de Vries", "emma.devries@example.nl", f.animal, "study", 2019)
+	var jongs []int64
+	for i := range 3 {
+		jongs = append(jongs, f.create(t, "Emma", "de Jongh", "emma.jongh"+strconv.Itoa(i)+"@example.nl", f.other, "study", 2018))
+	}
+	search := func(q, after string, limit int) people.Result {
+		t.Helper()
+		res, err := f.store.List(ctx, units.Everyone(), people.Filter{Q: q, After: after, Limit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+
+	// An exact name finds that name (and longer ones containing it), not
+	// the similar "Emma de Vries".
+	res := search("Emma de Jong", "", 0)
+	if res.Fuzzy() || res.Count != 4 || res.Rows[0].ID != jong {
+		t.Fatalf("exact search: fuzzy %v, count %d, rows %v", res.Fuzzy(), res.Count, res.Rows)
+	}
+	for _, r := range res.Rows {
+		if r.ID == vries {
+			t.Fatal("exact search listed a similar name")
+		}
+	}
+
+	// A typo finds similar names, best first, and says so; paging through
+	// the similar names keeps to them.
+	res = search("Emma de Jongg", "", 2)
+	if !res.Fuzzy() || len(res.Rows) != 2 || res.Next == "" {
+		t.Fatalf("typo search: fuzzy %v, rows %v, next %q", res.Fuzzy(), res.Rows, res.Next)
+	}
+	seen := map[int64]bool{res.Rows[0].ID: true, res.Rows[1].ID: true}
+	for res.Next != "" {
+		res = search("Emma de Jongg", res.Next, 2)
+		if !res.Fuzzy() {
+			t.Fatal("second page of similar names is not fuzzy")
+		}
+		for _, r := range res.Rows {
+			seen[r.ID] = true
+		}
+	}
+	if !seen[jong] || !seen[jongs[0]] || !seen[jongs[2]] {
+		t.Errorf("similar names missed someone: %v", seen)
+	}
+
+	// E-mail fragments are never matched loosely.
+	if res := search("emma.dejongg@", "", 0); len(res.Rows) != 0 || res.Fuzzy() {
+		t.Errorf("e-mail typo matched %v", res.Rows)
+	}
+}
+
 func TestScopeIsEnforcedInEveryRead(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()

@@ -129,7 +129,7 @@ func New(t testing.TB) *DB {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	url := withDatabase(t, serverURL, name)
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := db.Config(url)
 	if err != nil {
 		t.Fatal(err)
 	}

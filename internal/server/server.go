@@ -73,7 +73,7 @@ func New(d Deps) *Server {
 	sm.Cookie.Secure = d.Config.SecureCookies()
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = false
-	return &Server{
+	s := &Server{
 		cfg:      d.Config,
 		log:      d.Log,
 		pool:     d.Pool,
@@ -87,6 +87,10 @@ func New(d Deps) *Server {
 		people:   people.NewStore(d.Pool),
 		audit:    audit.NewStore(d.Pool),
 	}
+	// Session store failures (the database is away) get the app's own log
+	// line and error page instead of scs's default.
+	sm.ErrorFunc = s.fail
+	return s
 }
 
 // Close stops background work of the server (session cleanup).

@@ -122,11 +122,19 @@ func affSummary(p layout.Page, r people.Row) string {
 
 func period(p layout.Page, a people.Affiliation) string {
 	start, end := layout.DatePtr(a.StartDate), layout.DatePtr(a.EndDate)
-	if end == "" {
+	switch {
+	case start == "" && end == "":
+		// Only a cohort year, or nothing known about the dates.
+		if a.LeavingReason != nil {
+			return "—"
+		}
+		return p.T("aff.now")
+	case end == "" && a.LeavingReason == nil:
 		end = p.T("aff.now")
-	}
-	if start == "" {
-		return "… – " + end
+	case end == "":
+		end = "…"
+	case start == "":
+		start = "…"
 	}
 	return start + " – " + end
 }
