@@ -233,14 +233,23 @@ func (s *Store) list(ctx context.Context, sc units.Scope, f Filter, fuzzy bool) 
 	if countedInPassing {
 		totalExpr = "count(*) OVER ()"
 	}
+	// The page is chosen first; the columns that need lookups per person
+	// (primary address, latest affiliation) are added to its rows only, so
+	// a plan that gathers many matches before sorting stays cheap.
 	listSQL := `
 		SELECT p.id, p.first_name, p.last_name, p.city, p.employer, p.updated_at,
-		       (` + expr + `)::text AS sort_value,
+		       p.sort_key::text AS sort_value, p.total,
 		       (SELECT e.email FROM person_emails e WHERE e.person_id = p.id AND e.is_primary) AS email,
 		       la.unit_name, la.kind, la.end_year, la.cohort_year, la.leaving_reason,
-		       coalesce(la.aff_count, 0) AS aff_count,
-		       ` + totalExpr + ` AS total
-		FROM persons p
+		       coalesce(la.aff_count, 0) AS aff_count
+		FROM (
+			SELECT p.id, p.first_name, p.last_name, p.city, p.employer, p.updated_at,
+			       ` + expr + ` AS sort_key, ` + totalExpr + ` AS total
+			FROM persons p
+			` + b.WhereSQL() + `
+			ORDER BY ` + expr + ` ` + dir + `, p.id ` + dir + `
+			LIMIT ` + fmt.Sprint(limit+1) + `
+		) p
 		LEFT JOIN LATERAL (
 			SELECT u.name AS unit_name, a.kind, extract(year FROM a.end_date)::int AS end_year, a.cohort_year,
 			       a.leaving_reason, count(*) OVER () AS aff_count
@@ -249,9 +258,7 @@ func (s *Store) list(ctx context.Context, sc units.Scope, f Filter, fuzzy bool) 
 			ORDER BY a.end_date DESC NULLS FIRST, a.id DESC
 			LIMIT 1
 		) la ON true
-		` + b.WhereSQL() + `
-		ORDER BY ` + expr + ` ` + dir + `, p.id ` + dir + `
-		LIMIT ` + fmt.Sprint(limit+1)
+		ORDER BY p.sort_key ` + dir + `, p.id ` + dir
 
 	res := Result{Sort: sortKey, fuzzy: fuzzy}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
