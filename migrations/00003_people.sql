@@ -56,6 +56,7 @@ CREATE TABLE affiliations (
 -- Covering: scope and filter checks per person are index-only.
 CREATE INDEX affiliations_person_idx ON affiliations (person_id) INCLUDE (unit_id, kind, cohort_year, end_date, leaving_reason);
 CREATE INDEX affiliations_unit_idx ON affiliations (unit_id, person_id);
+CREATE INDEX affiliations_reason_idx ON affiliations (leaving_reason, person_id);
 -- The list filters on "cohort year, else the year it ended"; statistics on
 -- that expression let the planner estimate a year range.
 CREATE STATISTICS affiliations_year_stats ON (coalesce(cohort_year, extract(year FROM end_date)::int)) FROM affiliations;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -198,8 +199,14 @@ func (s *Store) list(ctx context.Context, sc units.Scope, f Filter, fuzzy bool) 
 		b.Where(`EXISTS (SELECT 1 FROM affiliations fa WHERE fa.person_id = p.id AND ` + strings.Join(aff, " AND ") + `)`)
 	}
 	if f.Tag != "" {
-		b.Where(`EXISTS (SELECT 1 FROM person_tags ft JOIN tags t ON t.id = ft.tag_id
-			WHERE ft.person_id = p.id AND lower(t.name) = lower(` + b.Arg(f.Tag) + `))`)
+		// The tag's id, not its name, goes into the query, so the planner
+		// can use the statistics of person_tags.tag_id.
+		var tagID int64
+		err := s.pool.QueryRow(ctx, `SELECT id FROM tags WHERE lower(name) = lower($1)`, f.Tag).Scan(&tagID)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return Result{}, fmt.Errorf("people: list: tag: %w", err)
+		}
+		b.Where(`EXISTS (SELECT 1 FROM person_tags ft WHERE ft.person_id = p.id AND ft.tag_id = ` + b.Arg(tagID) + `)`)
 	}
 	// Count before the cursor condition: it counts all matches.
 	countSQL := `SELECT count(*) FROM (SELECT 1 FROM persons p ` + b.WhereSQL() + ` LIMIT ` + fmt.Sprint(CountCap+1) + `) c`
