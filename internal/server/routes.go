@@ -54,6 +54,28 @@ func (s *Server) Handler() http.Handler {
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.requireRole(auth.RoleAdmin))
 				r.Get("/", s.h(s.adminHome))
+
+				r.Get("/users", s.h(s.usersList))
+				r.Get("/users/new", s.h(s.userNew))
+				r.Post("/users", s.h(s.userInvite))
+				r.Get("/users/{id}", s.h(s.userEdit))
+				r.Post("/users/{id}", s.h(s.userUpdate))
+				r.Post("/users/{id}/resend", s.h(s.userResendInvite))
+				r.Post("/users/{id}/deactivate", s.h(s.userDeactivate))
+				r.Post("/users/{id}/reactivate", s.h(s.userReactivate))
+
+				r.Get("/units", s.h(s.unitsList))
+				r.Get("/units/new", s.h(s.unitNew))
+				r.Post("/units", s.h(s.unitCreate))
+				r.Get("/units/{id}", s.h(s.unitEdit))
+				r.Post("/units/{id}", s.h(s.unitUpdate))
+				r.Post("/units/{id}/archive", s.h(s.unitArchive))
+				r.Post("/units/{id}/restore", s.h(s.unitRestore))
+
+				r.Get("/audit", s.h(s.auditList))
+
+				r.Get("/outbox", s.h(s.outboxList))
+				r.Get("/outbox/{id}", s.h(s.outboxShow))
 			})
 		})
 	})

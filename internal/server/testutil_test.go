@@ -37,28 +37,26 @@ type testApp struct {
 	srv     *Server
 	handler http.Handler
 	pool    *pgxpool.Pool
-	mails   *recordingMailer
+	outbox  *mail.Outbox
 	cookies map[int64][]*http.Cookie
 }
 
-// recordingMailer keeps sent messages in memory (a hand-written fake; the
-// outbox and SMTP senders have their own tests).
-type recordingMailer struct {
-	mu   sync.Mutex
-	sent []mail.Message
-}
-
-func (m *recordingMailer) Send(_ context.Context, msg mail.Message) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sent = append(m.sent, msg)
-	return nil
-}
-
-func (m *recordingMailer) all() []mail.Message {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]mail.Message(nil), m.sent...)
+// sentMails returns every mail in the outbox, newest first. Tests send
+// through the real dev outbox (mail.Outbox) on the test's database.
+func (a *testApp) sentMails() []mail.Stored {
+	a.t.Helper()
+	ctx := context.Background()
+	list, _, err := a.outbox.List(ctx, 0, 500)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	out := make([]mail.Stored, len(list))
+	for i, m := range list {
+		if out[i], err = a.outbox.ByID(ctx, m.ID); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+	return out
 }
 
 func newTestApp(t *testing.T) *testApp {
@@ -78,11 +76,11 @@ func newTestApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mails := &recordingMailer{}
+	outbox := mail.NewOutbox(d.Pool)
 	srv := New(Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: d.Pool,
-		Assets: assets, Policy: policy, Mailer: mails})
+		Assets: assets, Policy: policy, Mailer: outbox})
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, srv: srv, handler: srv.Handler(), pool: d.Pool, mails: mails, cookies: map[int64][]*http.Cookie{}}
+	return &testApp{t: t, srv: srv, handler: srv.Handler(), pool: d.Pool, outbox: outbox, cookies: map[int64][]*http.Cookie{}}
 }
 
 // createUser makes an active user with testPassword.

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"alumnet/internal/audit"
+	admintpl "alumnet/templates/admin"
+	"alumnet/templates/layout"
+)
+
+// auditPageSize is how many entries one page of the audit log shows.
+const auditPageSize = 50
+
+// displayLocation is the organisation's time zone: the date filters mean
+// whole days there, as the page shows times there.
+func displayLocation() *time.Location {
+	loc, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func (s *Server) auditList(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	d := admintpl.AuditData{Query: q, UserID: q.Get("user"), PersonID: q.Get("person"), Action: q.Get("action"),
+		From: q.Get("from"), To: q.Get("to")}
+	d.Filtered = d.UserID != "" || d.PersonID != "" || d.Action != "" || d.From != "" || d.To != ""
+
+	actions, err := s.audit.Actions(ctx)
+	if err != nil {
+		return err
+	}
+	users, err := s.users.Users(ctx)
+	if err != nil {
+		return err
+	}
+	p := s.page(r, "admin.audit", "")
+	p.Title = p.T("audit.title")
+	for _, a := range actions {
+		d.Actions = append(d.Actions, layout.Option{Value: a, Label: admintpl.ActionLabel(p.Printer, a)})
+	}
+	for _, u := range users {
+		d.Users = append(d.Users, layout.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
+	}
+
+	f, errs := auditFilter(d, actions)
+	f.BeforeID, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+	status := http.StatusOK
+	if len(errs) > 0 {
+		// Show no entries rather than entries that ignore part of the filter.
+		status = http.StatusUnprocessableEntity
+		d.Errors = translate(p.Printer, errs)
+	} else if d.Entries, d.More, err = s.audit.List(ctx, f); err != nil {
+		return err
+	}
+	return s.render(w, r, status, admintpl.Audit(p, d))
+}
+
+// auditFilter reads the filter form; errs has a message per bad field.
+func auditFilter(d admintpl.AuditData, actions []string) (audit.Filter, map[string]string) {
+	f := audit.Filter{Limit: auditPageSize}
+	errs := map[string]string{}
+	if d.UserID != "" {
+		id, err := strconv.ParseInt(d.UserID, 10, 64)
+		if err != nil || id <= 0 {
+			errs["user"] = "err.choice"
+		}
+		f.ActorID = id
+	}
+	if d.PersonID != "" {
+		id, err := strconv.ParseInt(d.PersonID, 10, 64)
+		if err != nil || id <= 0 {
+			errs["person"] = "audit.err.person"
+		}
+		f.PersonID = id
+	}
+	if d.Action != "" {
+		if !slices.Contains(actions, d.Action) {
+			errs["action"] = "err.choice"
+		}
+		f.Action = d.Action
+	}
+	loc := displayLocation()
+	if d.From != "" {
+		t, err := time.ParseInLocation(time.DateOnly, d.From, loc)
+		if err != nil {
+			errs["from"] = "err.date"
+		}
+		f.From = t
+	}
+	if d.To != "" {
+		t, err := time.ParseInLocation(time.DateOnly, d.To, loc)
+		if err != nil {
+			errs["to"] = "err.date"
+		}
+		f.To = t.AddDate(0, 0, 1) // the whole day: the filter's To is exclusive
+	}
+	if errs["from"] == "" && errs["to"] == "" && !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		errs["to"] = "audit.err.range"
+	}
+	return f, errs
+}
