@@ -134,12 +134,3 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Entry, bool, error) {
 	}
 	return entries, more, nil
 }
-
-// Actions returns the distinct actions in the log, for the filter.
-func (s *Store) Actions(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT action FROM audit_log ORDER BY action`)
-	if err != nil {
-		return nil, fmt.Errorf("audit: actions: %w", err)
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
-}

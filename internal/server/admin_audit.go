@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"alumnet/internal/audit"
+	"alumnet/internal/i18n"
 	admintpl "alumnet/templates/admin"
 	"alumnet/templates/layout"
 )
@@ -31,13 +33,18 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) error {
 		From: q.Get("from"), To: q.Get("to")}
 	d.Filtered = d.UserID != "" || d.PersonID != "" || d.Action != "" || d.From != "" || d.To != ""
 
-	actions, err := s.audit.Actions(ctx)
-	if err != nil {
-		return err
-	}
+	actions := auditActions()
 	users, err := s.users.Users(ctx)
 	if err != nil {
 		return err
+	}
+	all, err := s.units.All(ctx, true)
+	if err != nil {
+		return err
+	}
+	d.UnitNames = make(map[int64]string, len(all))
+	for _, u := range all {
+		d.UnitNames[u.ID] = u.Name
 	}
 	p := s.page(r, "admin.audit", "")
 	p.Title = p.T("audit.title")
@@ -59,6 +66,19 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, r, status, admintpl.Audit(p, d))
+}
+
+// auditActions lists the actions the app writes: those the catalogue names.
+// (Reading them from the log would scan all of it on every page.)
+func auditActions() []string {
+	var actions []string
+	for _, k := range i18n.Keys() {
+		if a, ok := strings.CutPrefix(k, "audit.action."); ok {
+			actions = append(actions, a)
+		}
+	}
+	slices.Sort(actions)
+	return actions
 }
 
 // auditFilter reads the filter form; errs has a message per bad field.

@@ -98,6 +98,8 @@ type AuditData struct {
 	To       string
 	Errors   map[string]string
 	Filtered bool
+	// UnitNames name the units that entries refer to by id.
+	UnitNames map[int64]string
 }
 
 // OutboxData is the list of stored mails.
@@ -219,7 +221,8 @@ const maxDetails = 240
 // fields for an update, else key: value pairs. Values of personal data are
 // not repeated; field names are enough to find the change on the person's
 // timeline.
-func DetailsSummary(p i18n.Printer, e audit.Entry) string {
+func DetailsSummary(p i18n.Printer, e audit.Entry, unitNames map[int64]string) string {
+	value := func(field string, v any) string { return detailValue(p, unitNames, e.Entity, field, v) }
 	var parts []string
 	if ch, ok := e.Details["changes"].(map[string]any); ok && len(ch) > 0 {
 		names := make([]string, 0, len(ch))
@@ -227,7 +230,7 @@ func DetailsSummary(p i18n.Printer, e audit.Entry) string {
 			label := fieldLabel(p, f)
 			if e.PersonID == nil {
 				if c, ok := ch[f].(map[string]any); ok {
-					label += ": " + scalar(c["old"]) + " → " + scalar(c["new"])
+					label += ": " + value(f, c["old"]) + " → " + value(f, c["new"])
 				}
 			}
 			names = append(names, label)
@@ -235,10 +238,9 @@ func DetailsSummary(p i18n.Printer, e audit.Entry) string {
 		parts = append(parts, p.T("audit.changed", strings.Join(names, "; ")))
 	}
 	for _, k := range sortedKeys(e.Details) {
-		if k == "changes" {
-			continue
+		if v := e.Details[k]; k != "changes" && v != nil && v != "" {
+			parts = append(parts, fieldLabel(p, k)+": "+value(k, v))
 		}
-		parts = append(parts, fieldLabel(p, k)+": "+scalar(e.Details[k]))
 	}
 	s := strings.Join(parts, " · ")
 	if r := []rune(s); len(r) > maxDetails {
@@ -254,6 +256,62 @@ func fieldLabel(p i18n.Printer, f string) string {
 		}
 	}
 	return f
+}
+
+// valueKeys name the catalogue prefix that translates the coded values of
+// a field, per entity.
+var valueKeys = map[string]string{
+	"affiliation.kind":           "kind.",
+	"affiliation.leaving_reason": "reason.",
+	"unit.kind":                  "unitkind.",
+	"user.role":                  "role.",
+	"user.language":              "lang.",
+}
+
+// unitFields hold unit ids (one, or a list).
+var unitFields = map[string]bool{"unit_id": true, "parent_id": true, "units": true}
+
+// detailValue renders a detail value: coded values translated, unit ids as
+// names, lists of field names (a new person's filled-in fields) as labels.
+func detailValue(p i18n.Printer, unitNames map[int64]string, entity, field string, v any) string {
+	if unitFields[field] {
+		name := func(x any) string {
+			if f, ok := x.(float64); ok {
+				if n, ok := unitNames[int64(f)]; ok {
+					return n
+				}
+			}
+			return scalar(x)
+		}
+		if list, ok := v.([]any); ok {
+			if len(list) == 0 {
+				return "—"
+			}
+			names := make([]string, len(list))
+			for i, x := range list {
+				names[i] = name(x)
+			}
+			return strings.Join(names, ", ")
+		}
+		return name(v)
+	}
+	if field == "fields" {
+		if list, ok := v.([]any); ok {
+			names := make([]string, 0, len(list))
+			for _, f := range list {
+				if s, ok := f.(string); ok {
+					names = append(names, fieldLabel(p, s))
+				}
+			}
+			return strings.Join(names, ", ")
+		}
+	}
+	if prefix, ok := valueKeys[entity+"."+field]; ok {
+		if s, ok := v.(string); ok && i18n.Has(prefix+s) {
+			return p.T(prefix + s)
+		}
+	}
+	return scalar(v)
 }
 
 func scalar(v any) string {
