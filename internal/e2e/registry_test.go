@@ -77,7 +77,7 @@ func TestRegistryFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#f-q`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-q`), "Zoe van der Muelen"),
 		chromedp.Submit(chromedp.CSS(`#f-q`)),
-		chromedp.WaitVisible(chromedp.CSS(`#results table`)),
+		chromedp.WaitVisible(chromedp.CSS(`#results p.flash-info`)),
 	)
 	mustContain(t, ctx, "Zoë van der Meulen", "1 persoon", "Dit zijn namen die erop lijken")
 	screenshot(t, ctx, "04-search")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -129,15 +130,18 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) setPasswordForm(w http.ResponseWriter, r *http.Request) error {
-	p := s.page(r, "", "")
-	p.Title = p.T("setpw.title")
 	u, err := s.users.SetPasswordTokenUser(r.Context(), chi.URLParam(r, "token"))
 	if errors.Is(err, auth.ErrTokenInvalid) {
+		p := s.page(r, "", "")
+		p.Title = p.T("setpw.title")
 		return s.render(w, r, http.StatusNotFound, authpages.SetPassword(p, authpages.SetPasswordData{Invalid: true}))
 	}
 	if err != nil {
 		return err
 	}
+	r = inUserLanguage(r, u)
+	p := s.page(r, "", "")
+	p.Title = p.T("setpw.title")
 	return s.render(w, r, http.StatusOK, authpages.SetPassword(p, authpages.SetPasswordData{Name: u.Name, Email: u.Email}))
 }
 
@@ -146,15 +150,18 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 		return errBadRequest(err)
 	}
 	token := chi.URLParam(r, "token")
-	p := s.page(r, "", "")
-	p.Title = p.T("setpw.title")
 	u, err := s.users.SetPasswordTokenUser(r.Context(), token)
 	if errors.Is(err, auth.ErrTokenInvalid) {
+		p := s.page(r, "", "")
+		p.Title = p.T("setpw.title")
 		return s.render(w, r, http.StatusNotFound, authpages.SetPassword(p, authpages.SetPasswordData{Invalid: true}))
 	}
 	if err != nil {
 		return err
 	}
+	r = inUserLanguage(r, u)
+	p := s.page(r, "", "")
+	p.Title = p.T("setpw.title")
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("confirm")
 	errs := map[string]string{}
 	var pe *auth.PolicyError
@@ -181,6 +188,9 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.addFlash(r, "success", "setpw.done")
+	// The login page that follows speaks the language of this page.
+	http.SetCookie(w, &http.Cookie{Name: i18n.CookieName, Value: string(langOf(r)), Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies()})
 	return redirect(w, r, "/login")
 }
 
@@ -193,4 +203,16 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// inUserLanguage serves the set-password pages in the language the invited
+// user was given, unless the visitor chose one with the switch.
+func inUserLanguage(r *http.Request, u auth.User) *http.Request {
+	if _, err := r.Cookie(i18n.CookieName); err == nil || currentUser(r) != nil {
+		return r
+	}
+	if l, ok := i18n.Parse(u.Language); ok {
+		return r.WithContext(context.WithValue(r.Context(), ctxLang, l))
+	}
+	return r
 }

@@ -5,6 +5,7 @@ package admin
 import (
 	"maps"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -340,3 +341,33 @@ func scalar(v any) string {
 func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 func headerNames(m mail.Stored) []string { return slices.Sorted(maps.Keys(m.Headers)) }
+
+// segment is a piece of a plain-text mail: text, or a link.
+type segment struct {
+	Text string
+	URL  bool
+}
+
+var urlRE = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// linkify splits a plain-text mail into text and links, so that the links
+// in a mail read in the outbox can be followed.
+func linkify(text string) []segment {
+	var out []segment
+	last := 0
+	for _, loc := range urlRE.FindAllStringIndex(text, -1) {
+		end := loc[1]
+		for end > loc[0] && strings.ContainsRune(".,;:!?)", rune(text[end-1])) {
+			end--
+		}
+		if loc[0] > last {
+			out = append(out, segment{Text: text[last:loc[0]]})
+		}
+		out = append(out, segment{Text: text[loc[0]:end], URL: true})
+		last = end
+	}
+	if last < len(text) {
+		out = append(out, segment{Text: text[last:]})
+	}
+	return out
+}
