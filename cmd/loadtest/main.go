@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -53,7 +54,20 @@ func run() error {
 	dur := flag.Duration("d", 20*time.Second, "duration of each scenario")
 	maxConns := flag.Int("pool", 0, "database pool size (0: as the app, pgxpool's default or pool_max_conns in DATABASE_URL)")
 	only := flag.String("only", "", "run only scenarios whose name contains this")
+	rate := flag.Float64("rate", 0, "requests per second in total, scheduled at fixed intervals (0: each client sends its next request as soon as the last is answered)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run (app and load generator) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx := context.Background()
 
 	dbURL := os.Getenv("DATABASE_URL")
@@ -143,14 +157,18 @@ func run() error {
 			return "/app/people?q=" + url.QueryEscape(n+"@")
 		}},
 	}
-	fmt.Printf("Alumnet load test: %d people, %d concurrent clients, %s per scenario, app pool %d connections, %s\n\n",
-		people, *conc, *dur, pool.Config().MaxConns, cpuInfo())
+	mode := "closed loop (each client sends again when answered)"
+	if *rate > 0 {
+		mode = fmt.Sprintf("open loop at %.0f requests/s", *rate)
+	}
+	fmt.Printf("Alumnet load test: %d people, %d concurrent clients, %s, %s per scenario, app pool %d connections, %s\n\n",
+		people, *conc, mode, *dur, pool.Config().MaxConns, cpuInfo())
 	fmt.Printf("%-34s %8s %8s %7s %7s %7s %7s %7s\n", "scenario", "requests", "req/s", "errors", "p50", "p95", "p99", "max")
 	for _, sc := range scenarios {
 		if *only != "" && !strings.Contains(sc.name, *only) {
 			continue
 		}
-		res := sc.run(*conc, *dur)
+		res := sc.run(*conc, *dur, *rate)
 		fmt.Printf("%-34s %8d %8.0f %7d %7s %7s %7s %7s\n", sc.name, res.n, float64(res.n)/dur.Seconds(), res.errors,
 			ms(res.pct(50)), ms(res.pct(95)), ms(res.pct(99)), ms(res.pct(100)))
 	}
@@ -176,10 +194,28 @@ func (r result) pct(p float64) time.Duration {
 	return r.lat[max(0, min(i, len(r.lat)-1))]
 }
 
-func (sc scenario) run(conc int, d time.Duration) result {
+// run sends requests from conc workers for d. With rate 0 every worker
+// sends its next request as soon as the last one is answered (closed loop:
+// the measured throughput is the ceiling). With rate > 0 requests are
+// scheduled at that many per second in total (open loop, as independent
+// users would click), at most conc at a time; latency counts from the
+// scheduled moment, so time spent waiting for a free worker is included.
+func (sc scenario) run(conc int, d time.Duration, rate float64) result {
 	var mu sync.Mutex
 	var all result
 	deadline := time.Now().Add(d)
+	var schedule chan time.Time
+	if rate > 0 {
+		schedule = make(chan time.Time, int(rate*d.Seconds())+1)
+		go func() {
+			defer close(schedule)
+			interval := time.Duration(float64(time.Second) / rate)
+			for at := time.Now(); at.Before(deadline); at = at.Add(interval) {
+				time.Sleep(time.Until(at))
+				schedule <- at
+			}
+		}()
+	}
 	var wg sync.WaitGroup
 	for w := range conc {
 		wg.Add(1)
@@ -187,8 +223,17 @@ func (sc scenario) run(conc int, d time.Duration) result {
 			defer wg.Done()
 			r := mrand.New(mrand.NewPCG(uint64(w), 42))
 			var local result
-			for time.Now().Before(deadline) {
+			for {
 				start := time.Now()
+				if schedule != nil {
+					at, ok := <-schedule
+					if !ok {
+						break
+					}
+					start = at
+				} else if !start.Before(deadline) {
+					break
+				}
 				resp, err := sc.client.Get(sc.client.Jar.(*jar).base + sc.path(r))
 				if err == nil {
 					_, _ = io.Copy(io.Discard, resp.Body)

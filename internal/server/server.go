@@ -64,7 +64,7 @@ const (
 func New(d Deps) *Server {
 	store := pgxstore.NewWithCleanupInterval(d.Pool, 10*time.Minute)
 	sm := scs.New()
-	sm.Store = store
+	sm.Store = newLazyStore(store)
 	sm.IdleTimeout = SessionIdle
 	sm.Lifetime = SessionLifetime
 	sm.Cookie.Name = "alumnet_session"
