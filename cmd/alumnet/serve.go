@@ -16,6 +16,7 @@ import (
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
 	"alumnet/internal/demo"
+	"alumnet/internal/jobs"
 	"alumnet/internal/server"
 	"alumnet/web"
 )
@@ -58,8 +59,28 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Deps{Config: cfg, Log: log, Pool: d.Pool, Assets: assets, Policy: policy, Mailer: mailer})
+	// The job workers send the mail; they start before the web server and
+	// stop after it (deferred), letting running jobs finish.
+	workers, err := jobs.New(d.Pool, mailer, log, jobs.Options{})
+	if err != nil {
+		return err
+	}
+	if err := workers.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := workers.Stop(stopCtx); err != nil {
+			log.Error("stop job workers", "err", err)
+		}
+	}()
+	log.Info("job workers started", "mail_via", fmt.Sprint(mailer))
+	srv := server.New(server.Deps{Config: cfg, Log: log, Pool: d.Pool, Assets: assets, Policy: policy, Mailer: mailer, Jobs: workers})
 	defer srv.Close()
+	if err := srv.Schedule(); err != nil {
+		return err
+	}
 
 	httpSrv := &http.Server{
 		Addr:              cfg.Addr,

@@ -35,6 +35,7 @@ import (
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
 	"alumnet/internal/db"
+	"alumnet/internal/jobs"
 	"alumnet/internal/mail"
 	"alumnet/internal/pgcluster"
 	"alumnet/internal/server"
@@ -116,8 +117,17 @@ func run() error {
 	}
 	assets, _ := web.NewAssets()
 	policy, _ := auth.NewPolicy()
+	outbox := mail.NewOutbox(pool)
+	workers, err := jobs.New(pool, outbox, nil, jobs.Options{})
+	if err != nil {
+		return err
+	}
+	if err := workers.Start(ctx); err != nil {
+		return err
+	}
+	defer workers.Stop(context.Background()) //nolint:errcheck
 	srv := server.New(server.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: pool,
-		Assets: assets, Policy: policy, Mailer: mail.NewOutbox(pool)})
+		Assets: assets, Policy: policy, Mailer: outbox, Jobs: workers})
 	defer srv.Close()
 	httpSrv := &http.Server{Handler: srv.Handler()}
 	go httpSrv.Serve(ln) //nolint:errcheck

@@ -37,20 +37,28 @@ func HashToken(token string) []byte {
 // CreateSetPasswordToken makes a one-time link for userID and returns the
 // token to put in it. Earlier unused links of the user stop working.
 func (s *Store) CreateSetPasswordToken(ctx context.Context, userID, createdBy int64) (string, error) {
+	var token string
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		token, err = CreateSetPasswordTokenTx(ctx, tx, userID, createdBy)
+		return err
+	})
+	return token, err
+}
+
+// CreateSetPasswordTokenTx is CreateSetPasswordToken inside tx, so that the
+// mail carrying the link is enqueued in the same transaction.
+func CreateSetPasswordTokenTx(ctx context.Context, tx pgx.Tx, userID, createdBy int64) (string, error) {
 	token, hash := NewToken()
 	var by *int64
 	if createdBy != 0 {
 		by = &createdBy
 	}
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO user_tokens (user_id, token_hash, purpose, expires_at, created_by)
-			VALUES ($1, $2, 'set_password', now() + $3::interval, $4)`, userID, hash, SetPasswordTTL.String(), by)
-		return err
-	})
-	if err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+		return "", fmt.Errorf("auth: create token for user %d: %w", userID, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO user_tokens (user_id, token_hash, purpose, expires_at, created_by)
+		VALUES ($1, $2, 'set_password', now() + $3::interval, $4)`, userID, hash, SetPasswordTTL.String(), by); err != nil {
 		return "", fmt.Errorf("auth: create token for user %d: %w", userID, err)
 	}
 	return token, nil

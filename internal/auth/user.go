@@ -145,10 +145,26 @@ type NewUser struct {
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	var id int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		lang := nu.Language
-		if lang == "" {
-			lang = "nl"
-		}
+		var err error
+		id, err = CreateUserTx(ctx, tx, nu)
+		return err
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.UserByID(ctx, id)
+}
+
+// CreateUserTx adds an account inside tx, so that what goes with it (the
+// invitation mail) is committed together, and returns its id.
+func CreateUserTx(ctx context.Context, tx pgx.Tx, nu NewUser) (int64, error) {
+	lang := nu.Language
+	if lang == "" {
+		lang = "nl"
+	}
+	var id int64
+	// A savepoint, so that a taken address leaves tx usable.
+	err := pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO users (email, name, role, language, password_hash)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -158,12 +174,12 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 		return setUnits(ctx, tx, id, nu.UnitIDs)
 	})
 	if db.IsUniqueViolation(err, "users_email_idx") {
-		return User{}, ErrEmailTaken
+		return 0, ErrEmailTaken
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("auth: create user: %w", err)
+		return 0, fmt.Errorf("auth: create user: %w", err)
 	}
-	return s.UserByID(ctx, id)
+	return id, nil
 }
 
 func setUnits(ctx context.Context, tx pgx.Tx, userID int64, unitIDs []int64) error {

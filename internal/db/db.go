@@ -65,7 +65,9 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error)
 func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()
-	locker, err := lock.NewPostgresSessionLocker()
+	// Processes that start together wait for the first: checking every
+	// second (goose's default is five) for up to five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return fmt.Errorf("db: migrate: %w", err)
 	}
@@ -82,7 +84,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 			log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
 		}
 	}
-	return nil
+	return migrateRiver(ctx, pool, log)
 }
 
 // MigrationsFS exposes the embedded migrations (the test harness hashes them).

@@ -36,12 +36,14 @@ func TestInviteFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#f-email`), admin.Email),
 		chromedp.SendKeys(chromedp.CSS(`#f-password`), "zeven groene kikkers springen"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav.nav a[href="/app/admin/units"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.nav a[href="/app/admin/users"]`)),
 	)
 
 	// A programme below the organisation.
 	step(t, ctx, "new unit",
-		chromedp.Click(chromedp.CSS(`nav.nav a[href="/app/admin/units"]`)),
+		chromedp.Click(chromedp.CSS(`nav.nav a[href="/app/admin/users"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.subnav a[href="/app/admin/units"]`)),
+		chromedp.Click(chromedp.CSS(`nav.subnav a[href="/app/admin/units"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.page-head a[href="/app/admin/units/new"]`)),
 		chromedp.Click(chromedp.CSS(`.page-head a[href="/app/admin/units/new"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#f-name`)),
@@ -57,7 +59,7 @@ func TestInviteFlow(t *testing.T) {
 	// Invite a coordinator: first without a unit, which the form refuses
 	// while keeping what was typed.
 	step(t, ctx, "invite without unit",
-		chromedp.Click(chromedp.CSS(`nav.nav a[href="/app/admin/users"]`)),
+		chromedp.Click(chromedp.CSS(`nav.subnav a[href="/app/admin/users"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.page-head a[href="/app/admin/users/new"]`)),
 		chromedp.Click(chromedp.CSS(`.page-head a[href="/app/admin/users/new"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
@@ -81,9 +83,19 @@ func TestInviteFlow(t *testing.T) {
 	mustContain(t, ctx, "Uitnodiging verstuurd naar carla.coord@rijnland.nl", "Carla de Coördinator", "Uitgenodigd", "Verpleegkunde")
 	screenshot(t, ctx, "12-users")
 
-	// The mail is in the outbox, in English, with a link to follow.
+	// The mail is in the outbox, in English, with a link to follow; the
+	// delivery log has it as sent.
+	a.waitMail(t)
+	step(t, ctx, "delivery log",
+		chromedp.Click(chromedp.CSS(`nav.subnav a[href="/app/admin/outbox"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main a[href="/app/admin/deliveries"]`)),
+		chromedp.Click(chromedp.CSS(`main a[href="/app/admin/deliveries"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main table`)),
+	)
+	mustContain(t, ctx, "carla.coord@rijnland.nl", "Your invitation to Alumnet", "Verstuurd")
+	screenshot(t, ctx, "13-deliveries")
 	step(t, ctx, "outbox",
-		chromedp.Click(chromedp.CSS(`nav.nav a[href="/app/admin/outbox"]`)),
+		chromedp.Click(chromedp.CSS(`main a[href="/app/admin/outbox"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`main table`)),
 	)
 	mustContain(t, ctx, "carla.coord@rijnland.nl", "Your invitation to Alumnet")
@@ -182,6 +194,7 @@ func TestAdminPagesOnPhone(t *testing.T) {
 	// Something to show in the audit log and outbox.
 	step(t, ctx, "visit a user", chromedp.Navigate(a.URL+"/app/admin/users/2"), chromedp.WaitVisible(chromedp.CSS(`#f-name`)))
 	step(t, ctx, "resend", chromedp.Click(chromedp.CSS(`form[action$="/resend"] button`)), chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	a.waitMail(t)
 	for _, pg := range []struct{ name, path string }{
 		{"20-users-phone", "/app/admin/users"},
 		{"21-user-phone", "/app/admin/users/2"},
@@ -189,6 +202,10 @@ func TestAdminPagesOnPhone(t *testing.T) {
 		{"23-audit-phone", "/app/admin/audit"},
 		{"24-outbox-phone", "/app/admin/outbox"},
 		{"25-mail-phone", "/app/admin/outbox/1"},
+		{"26-deliveries-phone", "/app/admin/deliveries"},
+		{"27-delivery-phone", "/app/admin/deliveries/1"},
+		{"28-retention-phone", "/app/admin/retention"},
+		{"29-purposes-phone", "/app/admin/purposes"},
 	} {
 		step(t, ctx, pg.name, chromedp.Navigate(a.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
 		width, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`))

@@ -17,6 +17,7 @@ import (
 
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
+	"alumnet/internal/jobs"
 	"alumnet/internal/mail"
 	"alumnet/internal/pgtest"
 	"alumnet/internal/server"
@@ -31,6 +32,8 @@ type app struct {
 	DB   *pgtest.DB
 	Srv  *server.Server
 	Mail *mail.Outbox
+	// Jobs sends the mail (into Mail) in the background.
+	Jobs *jobs.Jobs
 }
 
 func startApp(t *testing.T) *app {
@@ -51,12 +54,38 @@ func startApp(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	outbox := mail.NewOutbox(d.Pool)
+	workers, err := jobs.New(d.Pool, outbox, nil, jobs.Options{FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := workers.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	srv := server.New(server.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: d.Pool,
-		Assets: assets, Policy: policy, Mailer: outbox})
+		Assets: assets, Policy: policy, Mailer: outbox, Jobs: workers})
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
-	t.Cleanup(func() { ts.Close(); srv.Close() })
-	return &app{URL: base, DB: d, Srv: srv, Mail: outbox}
+	t.Cleanup(func() {
+		ts.Close()
+		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := workers.Stop(ctx); err != nil {
+			t.Errorf("stop jobs: %v", err)
+		}
+	})
+	return &app{URL: base, DB: d, Srv: srv, Mail: outbox, Jobs: workers}
+}
+
+// waitMail waits until the job queue has delivered every queued mail into
+// the outbox.
+func (a *app) waitMail(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := a.Jobs.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // browser starts headless Chromium for one test.

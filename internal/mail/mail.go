@@ -4,10 +4,14 @@ package mail
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
+
+	"alumnet/internal/i18n"
 )
 
 // Message is one e-mail, already rendered in the recipient's language.
@@ -18,6 +22,13 @@ type Message struct {
 	HTML    string // HTML body; may be empty
 	// Headers are extra headers, e.g. List-Unsubscribe.
 	Headers map[string]string
+	// Lang is the language the message is written in (Content-Language);
+	// empty when unknown.
+	Lang i18n.Lang
+	// ID is the local part of the Message-ID header; the sender adds the
+	// domain of its sender address. Empty: a random one. The job queue sets
+	// it once per delivery, so every attempt sends the same Message-ID.
+	ID string
 }
 
 // Sender delivers a message.
@@ -33,7 +44,7 @@ var ErrInvalid = errors.New("mail: invalid message")
 var reservedHeaders = map[string]bool{
 	"from": true, "to": true, "cc": true, "bcc": true, "subject": true, "date": true, "sender": true,
 	"message-id": true, "mime-version": true, "content-type": true, "content-transfer-encoding": true,
-	"return-path": true,
+	"return-path": true, "content-language": true,
 }
 
 // Validate checks a message before it is sent or stored: a plain recipient
@@ -51,6 +62,14 @@ func (m Message) Validate() error {
 	if strings.TrimSpace(m.Text) == "" {
 		return fmt.Errorf("%w: the text body is empty", ErrInvalid)
 	}
+	if m.Lang != "" {
+		if _, ok := i18n.Parse(string(m.Lang)); !ok {
+			return fmt.Errorf("%w: language %q", ErrInvalid, m.Lang)
+		}
+	}
+	if !validIDPart(m.ID) {
+		return fmt.Errorf("%w: message id %q", ErrInvalid, m.ID)
+	}
 	for k, v := range m.Headers {
 		if !validHeaderName(k) {
 			return fmt.Errorf("%w: header name %q", ErrInvalid, k)
@@ -63,6 +82,27 @@ func (m Message) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validIDPart accepts an empty id or a short one of lower-case letters,
+// digits and dots (what NewMessageID makes).
+func validIDPart(id string) bool {
+	if len(id) > 80 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// NewMessageID returns a random local part for a Message-ID.
+func NewMessageID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "alumnet." + hex.EncodeToString(b)
 }
 
 // validHeaderName accepts RFC 5322 field names: printable ASCII without colon.

@@ -22,6 +22,9 @@ type Outbox struct{ pool *pgxpool.Pool }
 // NewOutbox returns an Outbox on pool.
 func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 
+// String names the sender in the delivery log.
+func (o *Outbox) String() string { return "dev outbox" }
+
 // Send stores m.
 func (o *Outbox) Send(ctx context.Context, m Message) error {
 	if err := m.Validate(); err != nil {

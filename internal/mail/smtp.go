@@ -2,9 +2,8 @@ package mail
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -108,7 +107,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
-	msg.SetMessageIDWithValue(s.messageID())
+	msg.SetMessageIDWithValue(s.messageID(m.ID))
+	if m.Lang != "" {
+		msg.SetGenHeader(gomail.Header("Content-Language"), string(m.Lang))
+	}
 	for k, v := range m.Headers {
 		msg.SetGenHeader(gomail.Header(k), v)
 	}
@@ -145,14 +147,39 @@ func (s *SMTP) options() []gomail.Option {
 	return opts
 }
 
-// messageID is a unique id in the sender's domain, which spam filters like
-// better than the host name of an app server.
-func (s *SMTP) messageID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
+// messageID is id (random when empty) in the sender's domain, which spam
+// filters like better than the host name of an app server.
+func (s *SMTP) messageID(id string) string {
+	if id == "" {
+		id = NewMessageID()
+	}
+	return id + "@" + s.Domain()
+}
+
+// Domain is the domain of the sender address, where Message-IDs live.
+func (s *SMTP) Domain() string {
 	_, domain, ok := strings.Cut(s.from.Address, "@")
 	if !ok || domain == "" {
-		domain = "alumnet.invalid"
+		return "alumnet.invalid"
 	}
-	return hex.EncodeToString(b) + "@" + domain
+	return domain
+}
+
+// IsPermanent reports whether err means that sending the same message again
+// cannot succeed: the message is invalid, or the server refused the
+// recipient or the content with a 5xx reply. Temporary refusals (4xx),
+// connection and login problems are worth another attempt.
+func IsPermanent(err error) bool {
+	if errors.Is(err, ErrInvalid) {
+		return true
+	}
+	var se *gomail.SendError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Reason {
+	case gomail.ErrSMTPRcptTo, gomail.ErrSMTPData, gomail.ErrSMTPDataClose, gomail.ErrWriteContent:
+		return se.ErrorCode() >= 500 && se.ErrorCode() < 600
+	}
+	return false
 }

@@ -25,6 +25,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"alumnet/internal/i18n"
 )
 
 // testSMTP is a real SMTP server (github.com/emersion/go-smtp) on a local
@@ -220,6 +222,39 @@ func TestSMTPPlainServerWithoutAuth(t *testing.T) {
 		t.Fatalf("received %d, tls=%v", len(got), len(got) > 0 && got[0].tls)
 	}
 	checkReceived(t, got[0].data, m)
+}
+
+func TestSMTPStableMessageIDAndLanguage(t *testing.T) {
+	ts := startSMTP(t, false, "", "")
+	s := ts.sender(t, "smtp://"+ts.addr+"?tls=none")
+	m := testMessage
+	m.ID, m.Lang = NewMessageID(), i18n.EN
+	for range 2 {
+		if err := s.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := ts.messages()
+	if len(got) != 2 {
+		t.Fatalf("received %d", len(got))
+	}
+	for _, r := range got {
+		msg, err := netmail.ReadMessage(bytes.NewReader(r.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id := msg.Header.Get("Message-Id"); id != "<"+m.ID+"@example.nl>" {
+			t.Errorf("Message-ID %q, want <%s@example.nl> every time", id, m.ID)
+		}
+		if l := msg.Header.Get("Content-Language"); l != "en" {
+			t.Errorf("Content-Language %q", l)
+		}
+	}
+	bad := testMessage
+	bad.ID = "a@b"
+	if err := s.Send(context.Background(), bad); !errors.Is(err, ErrInvalid) {
+		t.Errorf("id with @: %v, want ErrInvalid", err)
+	}
 }
 
 func TestSMTPRefusals(t *testing.T) {

@@ -223,6 +223,8 @@ func migrationsHash(fsys fs.FS) (string, error) {
 		fmt.Fprintf(h, "%s\n%d\n", n, len(b))
 		h.Write(b)
 	}
+	// River's own migrations run after ours (db.Migrate).
+	fmt.Fprintf(h, "river %d\n", db.RiverSchemaVersion())
 	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 

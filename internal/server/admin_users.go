@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/auth"
+	"alumnet/internal/db"
 	"alumnet/internal/i18n"
 	"alumnet/internal/mail"
 	"alumnet/internal/people"
@@ -177,12 +179,26 @@ func (s *Server) userInvite(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	errs := f.Validate(selectable)
-	var u auth.User
 	if len(errs) == 0 {
-		u, err = s.users.CreateUser(r.Context(), auth.NewUser{Email: f.Email, Name: f.Name, Role: f.Role, Language: f.Language, UnitIDs: f.UnitIDs})
+		// The account, its audit entry, the set-password link and the
+		// queued mail are committed together: no account without its
+		// invitation, no invitation for an account that was not made.
+		err = db.InTx(r.Context(), s.pool, func(tx pgx.Tx) error {
+			id, err := auth.CreateUserTx(r.Context(), tx, auth.NewUser{Email: f.Email, Name: f.Name, Role: f.Role, Language: f.Language, UnitIDs: f.UnitIDs})
+			if err != nil {
+				return err
+			}
+			if err := audit.Write(r.Context(), tx, audit.Record{ActorID: me.ID, Action: "user.invite", Entity: "user", EntityID: id,
+				Details: map[string]any{"email": f.Email, "role": f.Role, "units": nonNilIDs(f.UnitIDs)}}); err != nil {
+				return err
+			}
+			return s.sendInvitation(r.Context(), tx, *me, invitee{ID: id, Email: f.Email, Name: f.Name, Language: f.Language})
+		})
 		switch {
 		case errors.Is(err, auth.ErrEmailTaken):
 			errs["email"] = "users.err.email_taken"
+		case errors.Is(err, mail.ErrInvalid):
+			errs["email"] = "err.email" // an address the mail sender refuses
 		case err != nil:
 			return err
 		}
@@ -191,26 +207,24 @@ func (s *Server) userInvite(w http.ResponseWriter, r *http.Request) error {
 		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, admintpl.UserFormData{New: true, Email: f.Email, Name: f.Name,
 			Role: f.Role, Language: f.Language, Units: checkedUnits(f.UnitIDs)}, errs, "")
 	}
-	if err := s.audit.Write(r.Context(), audit.Record{ActorID: me.ID, Action: "user.invite", Entity: "user", EntityID: u.ID,
-		Details: map[string]any{"email": u.Email, "role": u.Role, "units": u.UnitIDs}}); err != nil {
-		return err
-	}
-	if err := s.sendInvitation(r.Context(), *me, u); err != nil {
-		s.log.Error("invitation mail", "user_id", u.ID, "err", err)
-		s.addFlash(r, "warning", "users.invite.mail_failed", u.Email)
-	} else {
-		s.addFlash(r, "success", "users.invited", u.Email)
-	}
+	s.addFlash(r, "success", "users.invited", f.Email)
 	return redirect(w, r, "/app/admin/users")
 }
 
+// invitee is who an invitation goes to.
+type invitee struct {
+	ID                    int64
+	Email, Name, Language string
+}
+
 // sendInvitation makes a new set-password link for u (earlier links stop
-// working) and mails it in u's language.
-func (s *Server) sendInvitation(ctx context.Context, by, u auth.User) error {
-	if s.mailer == nil {
-		return errors.New("no mailer configured")
+// working) and queues the mail with it in u's language, inside tx. Each
+// link is its own delivery, keyed by the link's hash.
+func (s *Server) sendInvitation(ctx context.Context, tx pgx.Tx, by auth.User, u invitee) error {
+	if s.jobs == nil {
+		return errors.New("no job queue configured")
 	}
-	token, err := s.users.CreateSetPasswordToken(ctx, u.ID, by.ID)
+	token, err := auth.CreateSetPasswordTokenTx(ctx, tx, u.ID, by.ID)
 	if err != nil {
 		return err
 	}
@@ -220,7 +234,8 @@ func (s *Server) sendInvitation(ctx context.Context, by, u auth.User) error {
 	if err != nil {
 		return err
 	}
-	return s.mailer.Send(ctx, m)
+	key := fmt.Sprintf("invite:user:%d:%x", u.ID, auth.HashToken(token)[:8])
+	return s.jobs.SendMail(ctx, tx, key, 0, m)
 }
 
 // userByParam loads the user named in the URL.
@@ -332,19 +347,17 @@ func (s *Server) userResendInvite(w http.ResponseWriter, r *http.Request) error 
 	if !u.Active() || u.HasPassword() {
 		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, editData(u), nil, "users.err.not_invited")
 	}
-	sendErr := s.sendInvitation(r.Context(), *me, u)
-	if sendErr != nil {
-		s.log.Error("invitation mail", "user_id", u.ID, "err", sendErr)
-	}
-	if err := s.audit.Write(r.Context(), audit.Record{ActorID: me.ID, Action: "user.resend_invite", Entity: "user", EntityID: u.ID,
-		Details: map[string]any{"email": u.Email}}); err != nil {
+	err = db.InTx(r.Context(), s.pool, func(tx pgx.Tx) error {
+		if err := s.sendInvitation(r.Context(), tx, *me, invitee{ID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language}); err != nil {
+			return err
+		}
+		return audit.Write(r.Context(), tx, audit.Record{ActorID: me.ID, Action: "user.resend_invite", Entity: "user", EntityID: u.ID,
+			Details: map[string]any{"email": u.Email}})
+	})
+	if err != nil {
 		return err
 	}
-	if sendErr != nil {
-		s.addFlash(r, "warning", "users.invite.mail_failed", u.Email)
-	} else {
-		s.addFlash(r, "success", "users.resent", u.Email)
-	}
+	s.addFlash(r, "success", "users.resent", u.Email)
 	return redirect(w, r, "/app/admin/users/"+strconv.FormatInt(u.ID, 10))
 }
 

@@ -71,9 +71,8 @@ func affErrors(errs map[string]string) map[string]string {
 	return out
 }
 
-func (s *Server) peopleList(w http.ResponseWriter, r *http.Request) error {
-	u := currentUser(r)
-	q := r.URL.Query()
+// listFilter reads the people list's filter from query parameters.
+func listFilter(q url.Values) people.Filter {
 	f := people.Filter{
 		Q: q.Get("q"), Kind: q.Get("kind"), LeavingReason: q.Get("reason"), Tag: q.Get("tag"),
 		Sort: q.Get("sort"), After: q.Get("after"),
@@ -87,6 +86,13 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request) error {
 	if f.LeavingReason != "" && !contains(people.LeavingReasons, f.LeavingReason) {
 		f.LeavingReason = ""
 	}
+	return f
+}
+
+func (s *Server) peopleList(w http.ResponseWriter, r *http.Request) error {
+	u := currentUser(r)
+	q := r.URL.Query()
+	f := listFilter(q)
 	res, err := s.people.List(r.Context(), u.Scope(), f)
 	if err != nil {
 		return err
@@ -152,6 +158,20 @@ func (s *Server) personShow(w http.ResponseWriter, r *http.Request) error {
 // renderPerson shows the person page, with the affiliation form as typed
 // and its errors when adding one failed.
 func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int, aff people.AffiliationInput, affErrs map[string]string) error {
+	return s.renderPersonPage(w, r, status, personForms{Aff: aff, AffErrors: affErrs})
+}
+
+// personForms is what was typed into the person page's own forms (add an
+// affiliation, record consent) and their errors, when posting one failed.
+type personForms struct {
+	Aff           people.AffiliationInput
+	AffErrors     map[string]string
+	Consent       peopletpl.ConsentForm
+	ConsentErrors map[string]string
+}
+
+// renderPersonPage shows the person page with its forms as in f.
+func (s *Server) renderPersonPage(w http.ResponseWriter, r *http.Request, status int, f personForms) error {
 	u := currentUser(r)
 	person, err := s.personOrNotFound(r)
 	if err != nil {
@@ -168,10 +188,14 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
+	consentCard, err := s.consentCard(r, person.ID, f.Consent, f.ConsentErrors)
+	if err != nil {
+		return err
+	}
 	p := s.page(r, "people", person.Name())
 	return s.render(w, r, status, peopletpl.Show(p, peopletpl.ShowData{
 		Person: person, Timeline: timeline, TimelineMore: more, Units: unitOpts,
-		Aff: aff, AffErrors: translate(p.Printer, affErrs),
+		Aff: f.Aff, AffErrors: translate(p.Printer, f.AffErrors), Consent: consentCard,
 	}))
 }
 

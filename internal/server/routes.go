@@ -34,6 +34,44 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/lang", s.h(s.setLanguage))
 		r.Get("/set-password/{token}", s.h(s.setPasswordForm))
 		r.Post("/set-password/{token}", s.h(s.setPassword))
+		r.Get("/u/{token}", s.h(s.unsubscribeForm))
+		r.Post("/u/{token}", s.h(s.unsubscribe))
+
+		// Alumni: registration, invitations and the portal, with the
+		// portal's own session.
+		r.Group(func(r chi.Router) {
+			r.Use(s.portalSessions.LoadAndSave, s.loadAlumnus)
+			r.Get("/register", s.h(s.registerForm))
+			r.Post("/register", s.h(s.register))
+			r.Get("/register/confirm/{token}", s.h(s.registerConfirmForm))
+			r.Post("/register/confirm/{token}", s.h(s.registerConfirm))
+			r.Get("/invite/{token}", s.h(s.invitationForm))
+			r.Post("/invite/{token}", s.h(s.acceptInvitation))
+			r.Get("/portal/login", s.h(s.portalLoginForm))
+			r.Post("/portal/login", s.h(s.portalLoginRequest))
+			r.Get("/portal/login/{token}", s.h(s.portalLinkForm))
+			r.Post("/portal/login/{token}", s.h(s.portalLinkLogin))
+			r.Get("/portal/email/{token}", s.h(s.portalEmailConfirmForm))
+			r.Post("/portal/email/{token}", s.h(s.portalEmailConfirm))
+			r.Get("/portal/still-correct/{token}", s.h(s.portalStillCorrectForm))
+			r.Post("/portal/still-correct/{token}", s.h(s.portalStillCorrect))
+			r.Post("/portal/logout", s.h(s.portalLogout))
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireAlumnus)
+				r.Get("/portal", s.h(s.portalHome))
+				r.Post("/portal/confirm-details", s.h(s.portalConfirmDetails))
+				r.Get("/portal/profile", s.h(s.portalProfileForm))
+				r.Post("/portal/profile", s.h(s.portalProfileSave))
+				r.Post("/portal/email", s.h(s.portalEmailChange))
+				r.Get("/portal/permissions", s.h(s.portalPermissions))
+				r.Post("/portal/permissions/{id}", s.h(s.portalPermission))
+				r.Get("/portal/data", s.h(s.portalData))
+				r.Get("/portal/data/export.json", s.h(s.portalExportJSON))
+				r.Get("/portal/data/export.csv", s.h(s.portalExportCSV))
+				r.Get("/portal/delete", s.h(s.portalDeleteForm))
+				r.Post("/portal/delete", s.h(s.portalDelete))
+			})
+		})
 
 		// Staff area.
 		r.Route("/app", func(r chi.Router) {
@@ -50,6 +88,10 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/people/{id}", s.h(s.personUpdate))
 			r.Post("/people/{id}/affiliations", s.h(s.affiliationCreate))
 			r.Post("/people/{id}/affiliations/{aid}/delete", s.h(s.affiliationDelete))
+			r.Post("/people/{id}/consents", s.h(s.personConsentCreate))
+			r.Post("/people/invite", s.h(s.peopleInvite))
+			r.Post("/people/{id}/invite", s.h(s.personInvite))
+			r.Post("/people/{id}/erase", s.h(s.personErase))
 
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.requireRole(auth.RoleAdmin))
@@ -72,10 +114,23 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/units/{id}/archive", s.h(s.unitArchive))
 				r.Post("/units/{id}/restore", s.h(s.unitRestore))
 
+				r.Get("/purposes", s.h(s.purposesList))
+				r.Get("/purposes/new", s.h(s.purposeNew))
+				r.Post("/purposes", s.h(s.purposeCreate))
+				r.Get("/purposes/{id}", s.h(s.purposeEdit))
+				r.Post("/purposes/{id}", s.h(s.purposeUpdate))
+				r.Get("/purposes/{id}/versions", s.h(s.purposeVersions))
+
+				r.Get("/retention", s.h(s.retentionPage))
+				r.Post("/retention", s.h(s.retentionSave))
+
 				r.Get("/audit", s.h(s.auditList))
 
 				r.Get("/outbox", s.h(s.outboxList))
 				r.Get("/outbox/{id}", s.h(s.outboxShow))
+				r.Get("/deliveries", s.h(s.deliveriesList))
+				r.Get("/deliveries/{id}", s.h(s.deliveryShow))
+				r.Post("/deliveries/{id}/retry", s.h(s.deliveryRetry))
 			})
 		})
 	})

@@ -16,8 +16,12 @@ import (
 	"alumnet/internal/audit"
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
+	"alumnet/internal/consent"
+	"alumnet/internal/jobs"
 	"alumnet/internal/mail"
 	"alumnet/internal/people"
+	"alumnet/internal/portal"
+	"alumnet/internal/retention"
 	"alumnet/internal/units"
 	"alumnet/web"
 )
@@ -30,9 +34,12 @@ type Deps struct {
 	Assets *web.Assets
 	Policy *auth.Policy
 	Mailer Mailer
+	// Jobs enqueues background work (mail) in the caller's transaction.
+	Jobs *jobs.Jobs
 }
 
-// Mailer sends one e-mail (SMTP, or the dev outbox).
+// Mailer sends one e-mail (SMTP, or the dev outbox). The job workers send
+// through it; the server only shows which one it is.
 type Mailer interface {
 	Send(ctx context.Context, m mail.Message) error
 }
@@ -45,6 +52,7 @@ type Server struct {
 	assets   *web.Assets
 	policy   *auth.Policy
 	mailer   Mailer
+	jobs     *jobs.Jobs
 	sessions *scs.SessionManager
 	store    *pgxstore.PostgresStore
 
@@ -52,6 +60,14 @@ type Server struct {
 	units  *units.Store
 	people *people.Store
 	audit  *audit.Store
+
+	deliveries *mail.Deliveries
+
+	// The consent ledger, and the alumni portal with its own session.
+	consent        *consent.Store
+	portal         *portal.Service
+	portalSessions *scs.SessionManager
+	retention      *retention.Store
 }
 
 // Session limits for staff.
@@ -80,16 +96,24 @@ func New(d Deps) *Server {
 		assets:   d.Assets,
 		policy:   d.Policy,
 		mailer:   d.Mailer,
+		jobs:     d.Jobs,
 		sessions: sm,
 		store:    store,
 		users:    auth.NewStore(d.Pool),
 		units:    units.NewStore(d.Pool),
 		people:   people.NewStore(d.Pool),
 		audit:    audit.NewStore(d.Pool),
+
+		deliveries: mail.NewDeliveries(d.Pool),
 	}
+	s.consent = consent.NewStore(d.Pool)
+	s.portal = portal.New(d.Pool, s.consent)
+	s.retention = retention.NewStore(d.Pool)
+	s.portalSessions = newPortalSessions(newLazyStore(store), d.Config.SecureCookies())
 	// Session store failures (the database is away) get the app's own log
 	// line and error page instead of scs's default.
 	sm.ErrorFunc = s.fail
+	s.portalSessions.ErrorFunc = s.fail
 	return s
 }
 

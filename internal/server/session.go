@@ -119,8 +119,7 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errBadRequest(nil)
 	}
-	http.SetCookie(w, &http.Cookie{Name: i18n.CookieName, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies()})
+	s.setLangCookie(w, lang)
 	if u := currentUser(r); u != nil {
 		if err := s.users.SetLanguage(r.Context(), u.ID, string(lang)); err != nil {
 			return err
@@ -189,8 +188,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.addFlash(r, "success", "setpw.done")
 	// The login page that follows speaks the language of this page.
-	http.SetCookie(w, &http.Cookie{Name: i18n.CookieName, Value: string(langOf(r)), Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies()})
+	s.setLangCookie(w, langOf(r))
 	return redirect(w, r, "/login")
 }
 
@@ -215,4 +213,10 @@ func inUserLanguage(r *http.Request, u auth.User) *http.Request {
 		return r.WithContext(context.WithValue(r.Context(), ctxLang, l))
 	}
 	return r
+}
+
+// setLangCookie remembers a language choice in the browser for a year.
+func (s *Server) setLangCookie(w http.ResponseWriter, lang i18n.Lang) {
+	http.SetCookie(w, &http.Cookie{Name: i18n.CookieName, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies()})
 }

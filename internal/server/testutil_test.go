@@ -42,9 +42,11 @@ type testApp struct {
 }
 
 // sentMails returns every mail in the outbox, newest first. Tests send
-// through the real dev outbox (mail.Outbox) on the test's database.
+// through the real job queue into the real dev outbox (mail.Outbox) on the
+// test's database; it waits until the queue has no mail left to send.
 func (a *testApp) sentMails() []mail.Stored {
 	a.t.Helper()
+	a.drainMail()
 	ctx := context.Background()
 	list, _, err := a.outbox.List(ctx, 0, 500)
 	if err != nil {
@@ -78,7 +80,7 @@ func newTestApp(t *testing.T) *testApp {
 	}
 	outbox := mail.NewOutbox(d.Pool)
 	srv := New(Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: d.Pool,
-		Assets: assets, Policy: policy, Mailer: outbox})
+		Assets: assets, Policy: policy, Mailer: outbox, Jobs: startTestJobs(t, d.Pool, outbox)})
 	t.Cleanup(srv.Close)
 	return &testApp{t: t, srv: srv, handler: srv.Handler(), pool: d.Pool, outbox: outbox, cookies: map[int64][]*http.Cookie{}}
 }

@@ -193,6 +193,8 @@ func entityURL(e audit.Entry) string {
 		return unitURL(*e.EntityID)
 	case "person":
 		return personURL(*e.EntityID)
+	case "consent_purpose":
+		return purposeURL(*e.EntityID)
 	}
 	return ""
 }
@@ -262,11 +264,13 @@ func fieldLabel(p i18n.Printer, f string) string {
 // valueKeys name the catalogue prefix that translates the coded values of
 // a field, per entity.
 var valueKeys = map[string]string{
-	"affiliation.kind":           "kind.",
-	"affiliation.leaving_reason": "reason.",
-	"unit.kind":                  "unitkind.",
-	"user.role":                  "role.",
-	"user.language":              "lang.",
+	"affiliation.kind":             "kind.",
+	"affiliation.leaving_reason":   "reason.",
+	"unit.kind":                    "unitkind.",
+	"user.role":                    "role.",
+	"user.language":                "lang.",
+	"consent.source":               "consent.source.",
+	"consent_purpose.lawful_basis": "consent.basis.",
 }
 
 // unitFields hold unit ids (one, or a list).

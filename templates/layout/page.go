@@ -4,6 +4,7 @@ package layout
 
 import (
 	"github.com/a-h/templ"
+	"strings"
 
 	"alumnet/internal/i18n"
 )
@@ -21,15 +22,23 @@ type User struct {
 	Role string
 }
 
+// Alumnus is the person logged in to the portal, as the header shows them.
+type Alumnus struct {
+	ID   int64
+	Name string
+}
+
 // IsAdmin reports whether the user may see the admin area.
 func (u *User) IsAdmin() bool { return u != nil && u.Role == "admin" }
 
 // Page is what every full page needs besides its own data.
 type Page struct {
 	i18n.Printer
-	Title   string
-	Nav     string // the active navigation item
-	User    *User
+	Title string
+	Nav   string // the active navigation item
+	User  *User
+	// Alumnus is the person logged in to the portal (never together with User).
+	Alumnus *Alumnus
 	Flashes []Flash
 	Asset   func(name string) string
 	// Path is the current URL (path and query), where the language switch returns to.
@@ -39,6 +48,15 @@ type Page struct {
 // Current returns "page" when item is the active navigation item, for aria-current.
 func (p Page) Current(item string) string {
 	if p.Nav == item {
+		return "page"
+	}
+	return "false"
+}
+
+// CurrentArea returns "page" when the active item is in the area named by
+// prefix (e.g. "admin."), for the header's link to that area.
+func (p Page) CurrentArea(prefix string) string {
+	if strings.HasPrefix(p.Nav, prefix) {
 		return "page"
 	}
 	return "false"

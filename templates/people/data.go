@@ -36,6 +36,7 @@ type ShowData struct {
 	Units        []layout.Option
 	Aff          people.AffiliationInput
 	AffErrors    map[string]string
+	Consent      ConsentData
 }
 
 // FormData is the create/edit form.

@@ -1,0 +1,93 @@
+package portal
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"alumnet/internal/db"
+)
+
+// staleSQL finds people to ask "are your details still right?": not
+// erased, with an address, at least one permission given (they allow
+// contact), details not confirmed for a year, and not asked in the last
+// year either.
+const staleSQL = `
+SELECT p.id, p.first_name, p.language, e.email
+FROM persons p
+JOIN person_emails e ON e.person_id = p.id AND e.is_primary
+WHERE p.erased_at IS NULL
+  AND coalesce(p.details_confirmed_at, p.created_at) < now() - interval '1 year'
+  AND (p.details_reminded_at IS NULL OR p.details_reminded_at < now() - interval '1 year')
+  AND EXISTS (
+	SELECT 1 FROM consent_purposes cp
+	JOIN LATERAL (SELECT l.granted FROM consent_ledger l WHERE l.person_id = p.id AND l.purpose_id = cp.id
+		ORDER BY l.at DESC, l.id DESC LIMIT 1) latest ON latest.granted
+	WHERE cp.active)
+ORDER BY p.id
+LIMIT $1`
+
+// RemindStale mails up to limit people whose details were not confirmed
+// for a year a one-click "still correct" link, each in its own
+// transaction with its mail. It returns how many were asked.
+func (s *Service) RemindStale(ctx context.Context, limit int, send Sender) (int, error) {
+	rows, err := s.pool.Query(ctx, staleSQL, limit)
+	if err != nil {
+		return 0, fmt.Errorf("portal: stale details: %w", err)
+	}
+	type due struct {
+		id                int64
+		name, lang, email string
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (due, error) {
+		var d due
+		return d, r.Scan(&d.id, &d.name, &d.lang, &d.email)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("portal: stale details: %w", err)
+	}
+	n := 0
+	for _, d := range list {
+		asked := false
+		err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, `UPDATE persons SET details_reminded_at = now() WHERE id = $1
+				AND (details_reminded_at IS NULL OR details_reminded_at < now() - interval '1 year')`, d.id)
+			if err != nil || tag.RowsAffected() == 0 {
+				return err // asked meanwhile by another process
+			}
+			token, tid, err := createToken(ctx, tx, PurposeConfirmDetails, d.id, d.email, nil)
+			if err != nil {
+				return err
+			}
+			asked = true
+			return send(ctx, tx, Mail{Kind: PurposeConfirmDetails, To: d.email, PersonID: d.id, Name: d.name, Lang: d.lang, Token: token, TokenID: tid})
+		})
+		if err != nil {
+			return n, fmt.Errorf("portal: remind %d: %w", d.id, err)
+		}
+		if asked {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// ConfirmDetailsByLink uses the link from the yearly mail: the details
+// count as confirmed. It returns whose they are.
+func (s *Service) ConfirmDetailsByLink(ctx context.Context, token string) (int64, error) {
+	var personID int64
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		t, err := useToken(ctx, tx, PurposeConfirmDetails, token)
+		if err != nil {
+			return err
+		}
+		personID = t.PersonID
+		tag, err := tx.Exec(ctx, `UPDATE persons SET details_confirmed_at = now() WHERE id = $1 AND erased_at IS NULL`, personID)
+		if err == nil && tag.RowsAffected() == 0 {
+			return ErrLinkInvalid
+		}
+		return err
+	})
+	return personID, err
+}

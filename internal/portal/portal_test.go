@@ -1,0 +1,548 @@
+package portal_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"alumnet/internal/audit"
+	"alumnet/internal/consent"
+	"alumnet/internal/people"
+	"alumnet/internal/pgtest"
+	"alumnet/internal/portal"
+	"alumnet/internal/units"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
+
+type fixture struct {
+	pool    *pgxpool.Pool
+	svc     *portal.Service
+	consent *consent.Store
+	people  *people.Store
+	unit    units.Unit
+	mails   []portal.Mail
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	d := pgtest.New(t)
+	cs := consent.NewStore(d.Pool)
+	u, err := units.NewStore(d.Pool).Create(context.Background(), nil, "Hogeschool Rijnmond", "organisation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{pool: d.Pool, svc: portal.New(d.Pool, cs), consent: cs, people: people.NewStore(d.Pool), unit: u}
+}
+
+// send records the link mails instead of rendering them; the server tests
+// render and deliver them for real.
+func (f *fixture) send(_ context.Context, _ pgx.Tx, m portal.Mail) error {
+	f.mails = append(f.mails, m)
+	return nil
+}
+
+func (f *fixture) lastMail(t *testing.T) portal.Mail {
+	t.Helper()
+	if len(f.mails) == 0 {
+		t.Fatal("no mail sent")
+	}
+	return f.mails[len(f.mails)-1]
+}
+
+func (f *fixture) purpose(t *testing.T, key string) consent.Purpose {
+	t.Helper()
+	p, err := f.consent.PurposeByKey(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) registration(t *testing.T, email string, keys ...string) portal.Registration {
+	r := portal.Registration{FirstName: "Sanne", LastName: "de Groot", Email: email, Language: "en", Kind: "study",
+		UnitID: f.unit.ID, FromYear: 2016, ToYear: 2020, Consents: map[int64]int64{}}
+	for _, k := range keys {
+		p := f.purpose(t, k)
+		r.Consents[p.ID] = p.TextID
+	}
+	return r
+}
+
+func (f *fixture) count(t *testing.T, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := f.pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestRegistrationDoubleOptIn(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if err := f.svc.Register(ctx, f.registration(t, "sanne@example.nl", "newsletter", "events"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	m := f.lastMail(t)
+	if m.Kind != portal.PurposeRegister || m.To != "sanne@example.nl" || m.Lang != "en" || m.PersonID != 0 || m.Token == "" {
+		t.Fatalf("confirmation mail %+v", m)
+	}
+	// Nothing exists until the link is used, and the token is stored hashed.
+	if n := f.count(t, `SELECT count(*) FROM persons`); n != 0 {
+		t.Fatalf("%d persons before confirmation", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM person_tokens WHERE position($1::bytea IN token_hash) > 0`, []byte(m.Token)); n != 0 {
+		t.Fatal("token stored in clear")
+	}
+	id, err := f.svc.ConfirmRegistration(ctx, m.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := f.svc.Profile(ctx, id)
+	if err != nil || prof.Name() != "Sanne de Groot" || prof.Email != "sanne@example.nl" || prof.Language != "en" || prof.DetailsConfirmedAt == nil {
+		t.Fatalf("profile %+v %v", prof, err)
+	}
+	if len(prof.Affiliations) != 1 || prof.Affiliations[0].Kind != "study" || *prof.Affiliations[0].CohortYear != 2020 {
+		t.Fatalf("affiliations %+v", prof.Affiliations)
+	}
+	if n := f.count(t, `SELECT count(*) FROM person_emails WHERE person_id = $1 AND verified_at IS NOT NULL`, id); n != 1 {
+		t.Fatal("address not verified")
+	}
+	for key, want := range map[string]bool{"newsletter": true, "events": true, "vacancies": false} {
+		d, err := f.consent.MayUse(ctx, id, key)
+		if err != nil || d.Allowed != want {
+			t.Errorf("%s: allowed %v, want %v (%v)", key, d.Allowed, want, err)
+		}
+		if want && (d.Row == nil || d.Row.Source != consent.SourceRegistration || !d.Row.ByPerson || *d.Row.TextID != f.purpose(t, key).TextID) {
+			t.Errorf("%s: ledger row %+v", key, d.Row)
+		}
+	}
+	// The link works once.
+	if _, err := f.svc.ConfirmRegistration(ctx, m.Token); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("reused link: %v", err)
+	}
+}
+
+func TestRegistrationLinkExpires(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if err := f.svc.Register(ctx, f.registration(t, "late@example.nl"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE person_tokens SET expires_at = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Peek(ctx, portal.PurposeRegister, f.lastMail(t).Token); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("peek expired: %v", err)
+	}
+	if _, err := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("expired link: %v", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM persons`); n != 0 {
+		t.Fatalf("expired link created %d persons", n)
+	}
+	// A link of another purpose does not work either.
+	if _, err := f.svc.Login(ctx, f.lastMail(t).Token); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("registration link used as login link: %v", err)
+	}
+}
+
+func TestRegisteringAKnownAddressChangesNothing(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if err := f.svc.Register(ctx, f.registration(t, "sanne@example.nl", "newsletter"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone registers the same address again, with other names and no
+	// permissions: a login link goes to the address; nothing changes.
+	again := f.registration(t, "SANNE@example.nl ")
+	again.FirstName, again.Language = "Mallory", "nl"
+	again.Normalize()
+	if err := f.svc.Register(ctx, again, f.send); err != nil {
+		t.Fatal(err)
+	}
+	m := f.lastMail(t)
+	if m.Kind != "known" || m.PersonID != id || m.Lang != "en" || m.Name != "Sanne" {
+		t.Fatalf("mail for a known address: %+v", m)
+	}
+	prof, _ := f.svc.Profile(ctx, id)
+	if prof.FirstName != "Sanne" || prof.Language != "en" {
+		t.Fatalf("profile changed: %+v", prof)
+	}
+	if d, _ := f.consent.MayUse(ctx, id, "newsletter"); !d.Allowed {
+		t.Fatal("permission reset by a second registration")
+	}
+	if n := f.count(t, `SELECT count(*) FROM persons`); n != 1 {
+		t.Fatalf("%d persons", n)
+	}
+	// The link in it logs in.
+	if got, err := f.svc.Login(ctx, m.Token); err != nil || got != id {
+		t.Fatalf("login with the known-address link: %d %v", got, err)
+	}
+}
+
+func TestMagicLink(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if err := f.svc.Register(ctx, f.registration(t, "jan@example.nl"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mails = nil
+	// An unknown address: no mail, no link stored; the caller answers alike.
+	if err := f.svc.RequestLogin(ctx, "nobody@example.nl", f.send); err != nil || len(f.mails) != 0 {
+		t.Fatalf("unknown address: %v, %d mails", err, len(f.mails))
+	}
+	if n := f.count(t, `SELECT count(*) FROM person_tokens WHERE purpose = 'login'`); n != 0 {
+		t.Fatalf("%d login links for an unknown address", n)
+	}
+	if err := f.svc.RequestLogin(ctx, " JAN@example.nl", f.send); err != nil {
+		t.Fatal(err)
+	}
+	m := f.lastMail(t)
+	if m.Kind != portal.PurposeLogin || m.PersonID != id {
+		t.Fatalf("login mail %+v", m)
+	}
+	if got, err := f.svc.Login(ctx, m.Token); err != nil || got != id {
+		t.Fatalf("login: %d %v", got, err)
+	}
+	if _, err := f.svc.Login(ctx, m.Token); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("replayed link: %v", err)
+	}
+	// Expired after 15 minutes.
+	if err := f.svc.RequestLogin(ctx, "jan@example.nl", f.send); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM person_tokens WHERE purpose = 'login' AND used_at IS NULL
+		AND expires_at BETWEEN now() + interval '14 minutes' AND now() + interval '15 minutes'`); n != 1 {
+		t.Fatalf("login link validity: %d links of 15 minutes", n)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE person_tokens SET expires_at = now() - interval '1 second' WHERE used_at IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Login(ctx, f.lastMail(t).Token); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("expired link: %v", err)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	for i := range 4 {
+		ok, err := f.svc.Allow(ctx, "register.email", "a@example.nl", 3, 3600e9)
+		if err != nil || ok != (i < 3) {
+			t.Fatalf("attempt %d: %v %v", i+1, ok, err)
+		}
+	}
+	if ok, _ := f.svc.Allow(ctx, "register.email", "b@example.nl", 3, 3600e9); !ok {
+		t.Fatal("another key is limited too")
+	}
+}
+
+func TestInvitationSetsConsents(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	in := people.Input{FirstName: "Piet", LastName: "Jansen", PrimaryEmail: "piet@example.nl", Language: "nl"}
+	in.Normalize()
+	id, err := f.people.CreatePerson(ctx, 0, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	news, events := f.purpose(t, "newsletter"), f.purpose(t, "events")
+	if err := f.svc.SetConsent(ctx, id, news.ID, news.TextID, true); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := f.svc.Invite(ctx, 0, id, f.send)
+	if err != nil || !ok {
+		t.Fatalf("invite: %v %v", ok, err)
+	}
+	// Within the week a second invitation is skipped.
+	if again, err := f.svc.Invite(ctx, 0, id, f.send); err != nil || again {
+		t.Fatalf("second invite: %v %v", again, err)
+	}
+	m := f.lastMail(t)
+	// The person keeps events, drops the newsletter, corrects the name.
+	if _, err := f.svc.AcceptInvitation(ctx, m.Token, "Pieter", "Jansen", "en", map[int64]int64{events.ID: events.TextID}); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]bool{"newsletter": false, "events": true} {
+		d, _ := f.consent.MayUse(ctx, id, key)
+		if d.Allowed != want || d.Row == nil || d.Row.Source != consent.SourceInvitation {
+			t.Errorf("%s: %+v", key, d)
+		}
+	}
+	prof, _ := f.svc.Profile(ctx, id)
+	if prof.FirstName != "Pieter" || prof.Language != "en" {
+		t.Fatalf("profile %+v", prof)
+	}
+	if _, err := f.svc.AcceptInvitation(ctx, m.Token, "X", "Y", "nl", nil); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("reused invitation: %v", err)
+	}
+	// Nobody without an address is invited.
+	in2 := people.Input{FirstName: "Geen", LastName: "Adres", Language: "nl"}
+	in2.Normalize()
+	id2, _ := f.people.CreatePerson(ctx, 0, in2, nil)
+	if ok, err := f.svc.Invite(ctx, 0, id2, f.send); err != nil || ok {
+		t.Fatalf("invite without address: %v %v", ok, err)
+	}
+}
+
+func TestUnsubscribe(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if err := f.svc.Register(ctx, f.registration(t, "u@example.nl", "newsletter"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	token, err := f.svc.UnsubscribeToken(ctx, id, "newsletter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{token + "x", strings.Replace(token, ".newsletter.", ".events.", 1), "1.newsletter.abc", "nonsense"} {
+		if _, _, err := f.svc.VerifyUnsubscribe(ctx, bad); !errors.Is(err, portal.ErrBadSignature) {
+			t.Errorf("%q accepted: %v", bad, err)
+		}
+	}
+	if done, err := f.svc.Unsubscribe(ctx, token); err != nil || !done {
+		t.Fatalf("unsubscribe: %v %v", done, err)
+	}
+	d, _ := f.consent.MayUse(ctx, id, "newsletter")
+	if d.Allowed || d.Row == nil || d.Row.Source != consent.SourceUnsubscribe {
+		t.Fatalf("after unsubscribe: %+v", d)
+	}
+	if done, err := f.svc.Unsubscribe(ctx, token); err != nil || done {
+		t.Fatalf("second unsubscribe wrote a row: %v %v", done, err)
+	}
+}
+
+func TestExport(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	r := f.registration(t, "x@example.nl", "newsletter")
+	r.FirstName = "=HYPERLINK(\"evil\")"
+	if err := f.svc.Register(ctx, r, f.send); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	x, err := f.svc.Export(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Person.ID != id || len(x.Emails) != 1 || x.Emails[0].Address != "x@example.nl" || len(x.Affiliations) != 1 ||
+		x.Affiliations[0].Unit != "Hogeschool Rijnmond" {
+		t.Fatalf("export %+v", x)
+	}
+	if len(x.Consents) != 1 || x.Consents[0].Purpose != "newsletter" || x.Consents[0].Text == nil || *x.Consents[0].Text == "" ||
+		!x.Consents[0].ByYou || x.Consents[0].Source != "registration" {
+		t.Fatalf("consents %+v", x.Consents)
+	}
+	if len(x.Activity) == 0 || x.Activity[0].By != "you" {
+		t.Fatalf("activity %+v", x.Activity)
+	}
+	var buf bytes.Buffer
+	if err := x.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `'=HYPERLINK`) || !strings.HasPrefix(buf.String(), "id,first_name,last_name,email") {
+		t.Fatalf("csv:\n%s", buf.String())
+	}
+}
+
+// TestErasureLeavesNoTrace erases someone with data in many places, then
+// reads every text column of every table: the name and the address appear
+// nowhere.
+func TestErasureLeavesNoTrace(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const first, last, email = "Wilhelmina", "Zwaluwstaart", "wilhelmina.zwaluw@example.nl"
+	r := f.registration(t, email, "newsletter", "events")
+	r.FirstName, r.LastName = first, last
+	if err := f.svc.Register(ctx, r, f.send); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Data in many places: a staff edit with old and new values in the
+	// audit log, a staff-recorded consent with a note naming her, tags, a
+	// pending login link, a rate-limit entry, mails in the outbox and the
+	// delivery log.
+	var staff int64
+	if err := f.pool.QueryRow(ctx, `INSERT INTO users (email, name, role) VALUES ('hr@example.nl', 'HR', 'staff') RETURNING id`).Scan(&staff); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.people.PersonByID(ctx, units.Everyone(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := people.InputOf(p)
+	in.City, in.Phone, in.Tags = "Zwaluwstaart-aan-Zee", "+31 6 1234 5678", []string{"Ambassadeur", first + " fan club"}
+	in.OtherEmails = []string{"w.zwaluwstaart@werk.example"}
+	if err := f.people.UpdatePerson(ctx, units.Everyone(), staff, id, p.Version, in); err != nil {
+		t.Fatal(err)
+	}
+	surveys := f.purpose(t, "surveys")
+	if err := pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
+		_, err := f.consent.Record(ctx, tx, consent.Entry{PersonID: id, PurposeID: surveys.ID, Granted: true, Source: consent.SourceStaff,
+			ActorUserID: staff, Note: "Paper form signed by " + first + " " + last + " (" + email + ")"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RequestLogin(ctx, email, f.send); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Allow(ctx, "portal_login.email", email, 5, 3600e9); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `INSERT INTO mail_outbox (to_address, subject, text_body, html_body) VALUES ($1, $2, $3, $4)`,
+		email, "Hello "+first, "Dear "+first+" "+last, "<p>"+first+"</p>"); err != nil {
+		t.Fatal(err)
+	}
+	var delivery int64
+	if err := f.pool.QueryRow(ctx, `INSERT INTO mail_deliveries (key, person_id, message_id, to_address, subject, text_body, language, status, last_error)
+		VALUES ('t1', $1, 'alumnet.0123456789abcdef', $2, $3, $4, 'en', 'failed', $5) RETURNING id`, id, email, "Hello "+first, "Dear "+first+" "+last,
+		"550 unknown user "+email).Scan(&delivery); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `INSERT INTO mail_delivery_log (delivery_id, status, detail) VALUES ($1, 'failed', $2)`,
+		delivery, "550 unknown user "+email); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.Write(ctx, f.pool, audit.Record{ActorID: staff, Action: "person.view", PersonID: id}); err != nil {
+		t.Fatal(err)
+	}
+	needles := []string{first, last, email, "werk.example", "Zwaluwstaart-aan-Zee", "1234 5678"}
+	if hits := scanAll(t, f.pool, needles); len(hits) == 0 {
+		t.Fatal("the scan finds nothing before erasure; it cannot prove anything")
+	}
+
+	if err := f.svc.Erase(ctx, id, portal.ErasedByPerson, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if hits := scanAll(t, f.pool, needles); len(hits) > 0 {
+		t.Fatalf("after erasure still found:\n%s", strings.Join(hits, "\n"))
+	}
+	// A tombstone, the ledger rows kept (pseudonymised), nothing allowed.
+	if n := f.count(t, `SELECT count(*) FROM erasures WHERE person_id = $1 AND requested_by = 'person' AND cardinality(categories) > 0`, id); n != 1 {
+		t.Fatal("no tombstone")
+	}
+	if n := f.count(t, `SELECT count(*) FROM consent_ledger WHERE person_id = $1`, id); n != 3 {
+		t.Fatalf("ledger rows after erasure: %d, want 3", n)
+	}
+	if d, _ := f.consent.MayUse(ctx, id, "newsletter"); d.Allowed {
+		t.Fatal("an erased person may still be mailed")
+	}
+	if _, err := f.svc.Profile(ctx, id); !errors.Is(err, portal.ErrNotFound) {
+		t.Fatalf("profile after erasure: %v", err)
+	}
+	if err := f.svc.Erase(ctx, id, portal.ErasedByPerson, 0, ""); !errors.Is(err, portal.ErrNotFound) {
+		t.Fatalf("second erasure: %v", err)
+	}
+}
+
+// scanAll returns "table.column" for every text-like column of every table
+// whose value contains one of needles (case-insensitive).
+func scanAll(t *testing.T, pool *pgxpool.Pool, needles []string) []string {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := pool.Query(ctx, `SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns
+		WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+		  AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')
+		  AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type col struct{ schema, table, column, typ string }
+	cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (col, error) {
+		var c col
+		return c, r.Scan(&c.schema, &c.table, &c.column, &c.typ)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cols) < 20 {
+		t.Fatalf("only %d columns to scan", len(cols))
+	}
+	var hits []string
+	for _, c := range cols {
+		ident := pgx.Identifier{c.schema, c.table}.Sanitize()
+		value := pgx.Identifier{c.column}.Sanitize() + "::text"
+		if c.typ == "bytea" {
+			// Read with its escapes; gob-encoded sessions keep strings readable.
+			value = "encode(" + pgx.Identifier{c.column}.Sanitize() + ", 'escape')"
+		}
+		for _, n := range needles {
+			var found bool
+			err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+ident+` WHERE strpos(lower(`+value+`), lower($1)) > 0)`, n).Scan(&found)
+			if err != nil {
+				t.Fatalf("scan %s.%s: %v", ident, c.column, err)
+			}
+			if found {
+				hits = append(hits, ident+"."+c.column+" contains "+n)
+			}
+		}
+	}
+	return hits
+}
+
+func TestYearlyDetailsReminder(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if err := f.svc.Register(ctx, f.registration(t, "oud@example.nl", "events"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	asked, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	if err := f.svc.Register(ctx, f.registration(t, "stil@example.nl"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	silent, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token) // no permission: not contacted
+	if n, err := f.svc.RemindStale(ctx, 100, f.send); err != nil || n != 0 {
+		t.Fatalf("fresh details reminded: %d %v", n, err)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE persons SET details_confirmed_at = now() - interval '13 months', created_at = now() - interval '2 years'`); err != nil {
+		t.Fatal(err)
+	}
+	f.mails = nil
+	if n, err := f.svc.RemindStale(ctx, 100, f.send); err != nil || n != 1 {
+		t.Fatalf("reminders: %d %v", n, err)
+	}
+	m := f.lastMail(t)
+	if m.Kind != portal.PurposeConfirmDetails || m.PersonID != asked || m.To != "oud@example.nl" {
+		t.Fatalf("reminder %+v (silent is %d)", m, silent)
+	}
+	// Not again within the year, also not when the job runs twice.
+	if n, err := f.svc.RemindStale(ctx, 100, f.send); err != nil || n != 0 {
+		t.Fatalf("second run: %d %v", n, err)
+	}
+	if id, err := f.svc.ConfirmDetailsByLink(ctx, m.Token); err != nil || id != asked {
+		t.Fatalf("still correct: %d %v", id, err)
+	}
+	prof, _ := f.svc.Profile(ctx, asked)
+	if prof.DetailsConfirmedAt == nil || prof.DetailsConfirmedAt.Before(time.Now().Add(-time.Minute)) {
+		t.Fatalf("confirmed at %v", prof.DetailsConfirmedAt)
+	}
+	if _, err := f.svc.ConfirmDetailsByLink(ctx, m.Token); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("reused link: %v", err)
+	}
+	// The link does not log in.
+	if _, err := f.svc.Login(ctx, m.Token); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("still-correct link used to log in: %v", err)
+	}
+}

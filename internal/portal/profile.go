@@ -1,0 +1,347 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"alumnet/internal/audit"
+	"alumnet/internal/consent"
+	"alumnet/internal/db"
+	"alumnet/internal/i18n"
+	"alumnet/internal/people"
+)
+
+// Profile is what an alumnus sees and keeps up to date about themself.
+type Profile struct {
+	ID                 int64
+	FirstName          string
+	LastName           string
+	Email              string // primary
+	Phone              string
+	City               string
+	Employer           string
+	JobTitle           string
+	Sector             string
+	LinkedInURL        string
+	Language           string
+	Interests          string
+	Offers             []string
+	Needs              []string
+	OpenToReturn       bool
+	DetailsConfirmedAt *time.Time
+	Affiliations       []ProfileAffiliation
+}
+
+// Name is the full name.
+func (p Profile) Name() string { return p.FirstName + " " + p.LastName }
+
+// HasEmployment reports whether the person worked for the organisation
+// (only they are asked whether they are open to returning).
+func (p Profile) HasEmployment() bool {
+	return slices.ContainsFunc(p.Affiliations, func(a ProfileAffiliation) bool { return a.Kind == "employment" })
+}
+
+// ProfileAffiliation is a period with the organisation, as the alumnus sees it.
+type ProfileAffiliation struct {
+	Kind       string
+	UnitName   string
+	StartDate  *time.Time
+	EndDate    *time.Time
+	CohortYear *int
+	Role       string
+}
+
+// Profile loads the person's own record.
+func (s *Service) Profile(ctx context.Context, personID int64) (Profile, error) {
+	var p Profile
+	err := s.pool.QueryRow(ctx, `SELECT p.id, p.first_name, p.last_name, coalesce(e.email, ''), p.phone, p.city, p.employer,
+			p.job_title, p.sector, p.linkedin_url, p.language, p.interests, p.offers, p.needs, p.open_to_return, p.details_confirmed_at
+		FROM persons p LEFT JOIN person_emails e ON e.person_id = p.id AND e.is_primary
+		WHERE p.id = $1 AND p.erased_at IS NULL`, personID).Scan(&p.ID, &p.FirstName, &p.LastName, &p.Email, &p.Phone, &p.City,
+		&p.Employer, &p.JobTitle, &p.Sector, &p.LinkedInURL, &p.Language, &p.Interests, &p.Offers, &p.Needs, &p.OpenToReturn,
+		&p.DetailsConfirmedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Profile{}, ErrNotFound
+	}
+	if err != nil {
+		return Profile{}, fmt.Errorf("portal: profile %d: %w", personID, err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT a.kind, u.name, a.start_date, a.end_date, a.cohort_year, a.role
+		FROM affiliations a JOIN units u ON u.id = a.unit_id WHERE a.person_id = $1
+		ORDER BY coalesce(a.end_date, a.start_date) DESC NULLS FIRST, a.id DESC`, personID)
+	if err != nil {
+		return Profile{}, err
+	}
+	p.Affiliations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProfileAffiliation, error) {
+		var a ProfileAffiliation
+		return a, r.Scan(&a.Kind, &a.UnitName, &a.StartDate, &a.EndDate, &a.CohortYear, &a.Role)
+	})
+	return p, err
+}
+
+// ProfileInput is the profile form.
+type ProfileInput struct {
+	FirstName    string
+	LastName     string
+	Phone        string
+	City         string
+	Employer     string
+	JobTitle     string
+	Sector       string
+	LinkedInURL  string
+	Language     string
+	Interests    string
+	Offers       []string
+	Needs        []string
+	OpenToReturn bool
+}
+
+// InputOf returns the form filled with p.
+func InputOf(p Profile) ProfileInput {
+	return ProfileInput{FirstName: p.FirstName, LastName: p.LastName, Phone: p.Phone, City: p.City, Employer: p.Employer,
+		JobTitle: p.JobTitle, Sector: p.Sector, LinkedInURL: p.LinkedInURL, Language: p.Language, Interests: p.Interests,
+		Offers: p.Offers, Needs: p.Needs, OpenToReturn: p.OpenToReturn}
+}
+
+// Normalize trims the input.
+func (in *ProfileInput) Normalize() {
+	for _, f := range []*string{&in.FirstName, &in.LastName, &in.Phone, &in.City, &in.Employer, &in.JobTitle, &in.Sector,
+		&in.LinkedInURL, &in.Interests} {
+		*f = strings.TrimSpace(*f)
+	}
+}
+
+// Validate returns field → message key, with the registry's rules.
+func (in ProfileInput) Validate() map[string]string {
+	pi := people.Input{FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone, City: in.City, Employer: in.Employer,
+		JobTitle: in.JobTitle, Sector: in.Sector, LinkedInURL: in.LinkedInURL, Language: in.Language, Offers: in.Offers, Needs: in.Needs}
+	errs := pi.Validate()
+	if _, ok := i18n.Parse(in.Language); !ok {
+		errs["language"] = "err.choice"
+	}
+	if utf8.RuneCountInString(in.Interests) > 1000 {
+		errs["interests"] = "err.too_long|1000"
+	}
+	return errs
+}
+
+// UpdateProfile saves the alumnus' own changes; saving counts as
+// confirming the details. The audit log names the fields, not the values.
+func (s *Service) UpdateProfile(ctx context.Context, personID int64, in ProfileInput) error {
+	before, err := s.Profile(ctx, personID)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE persons SET first_name = $2, last_name = $3, phone = $4, city = $5, employer = $6,
+			job_title = $7, sector = $8, linkedin_url = $9, language = $10, interests = $11, offers = $12, needs = $13,
+			open_to_return = $14, details_confirmed_at = now(), version = version + 1, updated_at = now()
+			WHERE id = $1 AND erased_at IS NULL`, personID, in.FirstName, in.LastName, in.Phone, in.City, in.Employer, in.JobTitle,
+			in.Sector, in.LinkedInURL, in.Language, in.Interests, nonNil(in.Offers), nonNil(in.Needs), in.OpenToReturn)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		changed := changedFields(InputOf(before), in)
+		return audit.Write(ctx, tx, audit.Record{Action: "person.update", PersonID: personID, Entity: "person", EntityID: personID,
+			Details: map[string]any{"by": "person", "fields": changed}})
+	})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func changedFields(a, b ProfileInput) []string {
+	var out []string
+	add := func(name string, same bool) {
+		if !same {
+			out = append(out, name)
+		}
+	}
+	add("first_name", a.FirstName == b.FirstName)
+	add("last_name", a.LastName == b.LastName)
+	add("phone", a.Phone == b.Phone)
+	add("city", a.City == b.City)
+	add("employer", a.Employer == b.Employer)
+	add("job_title", a.JobTitle == b.JobTitle)
+	add("sector", a.Sector == b.Sector)
+	add("linkedin_url", a.LinkedInURL == b.LinkedInURL)
+	add("language", a.Language == b.Language)
+	add("interests", a.Interests == b.Interests)
+	add("offers", slices.Equal(slices.Sorted(slices.Values(a.Offers)), slices.Sorted(slices.Values(b.Offers))))
+	add("needs", slices.Equal(slices.Sorted(slices.Values(a.Needs)), slices.Sorted(slices.Values(b.Needs))))
+	add("open_to_return", a.OpenToReturn == b.OpenToReturn)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// ConfirmDetails records that the alumnus checked their details and they
+// are still right.
+func (s *Service) ConfirmDetails(ctx context.Context, personID int64) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE persons SET details_confirmed_at = now() WHERE id = $1 AND erased_at IS NULL`, personID)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = ErrNotFound
+	}
+	return err
+}
+
+// RequestEmailChange mails a confirmation link to the new address; the
+// address changes only when that link is used.
+func (s *Service) RequestEmailChange(ctx context.Context, personID int64, newEmail string, send Sender) error {
+	newEmail = strings.ToLower(strings.TrimSpace(newEmail))
+	p, err := s.Profile(ctx, personID)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		token, tid, err := createToken(ctx, tx, PurposeEmailChange, personID, newEmail, nil)
+		if err != nil {
+			return err
+		}
+		return send(ctx, tx, Mail{Kind: PurposeEmailChange, To: newEmail, PersonID: personID, Name: p.FirstName, Lang: p.Language,
+			Token: token, TokenID: tid})
+	})
+}
+
+// ConfirmEmailChange uses the link from the new address: it becomes the
+// primary address (verified); the old one stays as another address.
+func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (int64, error) {
+	var personID int64
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		t, err := useToken(ctx, tx, PurposeEmailChange, token)
+		if err != nil {
+			return err
+		}
+		personID = t.PersonID
+		if other, _, _, err := personByEmail(ctx, tx, t.Email); err == nil && other != personID {
+			return ErrEmailTaken
+		}
+		if _, err := tx.Exec(ctx, `UPDATE person_emails SET is_primary = false WHERE person_id = $1 AND is_primary`, personID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email, is_primary, verified_at) VALUES ($1, $2, true, now())
+			ON CONFLICT (person_id, email) DO UPDATE SET is_primary = true, verified_at = now()`, personID, t.Email); err != nil {
+			if db.IsUniqueViolation(err, "") {
+				return ErrEmailTaken
+			}
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE persons SET updated_at = now(), version = version + 1 WHERE id = $1`, personID); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Record{Action: "person.update", PersonID: personID, Entity: "person", EntityID: personID,
+			Details: map[string]any{"by": "person", "fields": []string{"primary_email"}}})
+	})
+	return personID, err
+}
+
+// Invite mails the person a link to confirm their details and choose their
+// permissions. It is skipped (ok false) for someone without an address,
+// erased, or invited less than a week ago.
+func (s *Service) Invite(ctx context.Context, actorID, personID int64, send Sender) (ok bool, err error) {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var email, name, lang string
+		err := tx.QueryRow(ctx, `SELECT e.email, p.first_name, p.language FROM persons p
+			JOIN person_emails e ON e.person_id = p.id AND e.is_primary
+			WHERE p.id = $1 AND p.erased_at IS NULL`, personID).Scan(&email, &name, &lang)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var recent bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM person_tokens WHERE person_id = $1 AND purpose = 'invite'
+			AND used_at IS NULL AND created_at > now() - interval '7 days')`, personID).Scan(&recent); err != nil || recent {
+			return err
+		}
+		token, tid, err := createToken(ctx, tx, PurposeInvite, personID, email, nil)
+		if err != nil {
+			return err
+		}
+		if err := send(ctx, tx, Mail{Kind: PurposeInvite, To: email, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid}); err != nil {
+			return err
+		}
+		ok = true
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "person.invite", PersonID: personID, Entity: "person", EntityID: personID})
+	})
+	return ok, err
+}
+
+// AcceptInvitation uses an invitation link: the person confirms (or
+// corrects) their name and language and gives the permissions they ticked
+// (purpose → text version shown; the others are recorded as not given
+// only when they had been given before, i.e. withdrawn).
+func (s *Service) AcceptInvitation(ctx context.Context, token, firstName, lastName, lang string, chosen map[int64]int64) (int64, error) {
+	var personID int64
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		t, err := useToken(ctx, tx, PurposeInvite, token)
+		if err != nil {
+			return err
+		}
+		personID = t.PersonID
+		tag, err := tx.Exec(ctx, `UPDATE persons SET first_name = $2, last_name = $3, language = $4, details_confirmed_at = now(),
+			updated_at = now(), version = version + 1 WHERE id = $1 AND erased_at IS NULL`, personID, firstName, lastName, lang)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrLinkInvalid
+		}
+		if _, err := tx.Exec(ctx, `UPDATE person_emails SET verified_at = coalesce(verified_at, now()) WHERE person_id = $1 AND email = $2`,
+			personID, t.Email); err != nil {
+			return err
+		}
+		if err := s.setConsents(ctx, tx, personID, chosen, consent.SourceInvitation); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Record{Action: "person.accept_invitation", PersonID: personID, Entity: "person", EntityID: personID,
+			Details: map[string]any{"by": "person"}})
+	})
+	return personID, err
+}
+
+// setConsents makes the ledger match chosen (purpose → text shown) for
+// every active purpose: a grant for each newly ticked one, a withdrawal
+// for each previously granted one left unticked. Unchanged ones get no row.
+func (s *Service) setConsents(ctx context.Context, tx pgx.Tx, personID int64, chosen map[int64]int64, source string) error {
+	states, err := s.consent.States(ctx, personID)
+	if err != nil {
+		return err
+	}
+	for _, st := range states {
+		textID, want := chosen[st.Purpose.ID]
+		if want == st.Granted {
+			continue
+		}
+		if _, err := s.consent.Record(ctx, tx, consent.Entry{PersonID: personID, PurposeID: st.Purpose.ID, Granted: want,
+			TextID: textID, Source: source, ByPerson: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetConsent grants or withdraws one purpose from the portal.
+func (s *Service) SetConsent(ctx context.Context, personID, purposeID, textID int64, granted bool) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := s.consent.Record(ctx, tx, consent.Entry{PersonID: personID, PurposeID: purposeID, Granted: granted,
+			TextID: textID, Source: consent.SourcePortal, ByPerson: true})
+		return err
+	})
+}

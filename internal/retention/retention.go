@@ -1,0 +1,176 @@
+// Package retention keeps personal data no longer than needed: people who
+// gave no permission, on whom the organisation has no legitimate interest,
+// and of whom nothing was heard for a number of years are anonymised. An
+// administrator sets the number of years and sees a dry run first; a
+// nightly job carries it out.
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"alumnet/internal/audit"
+)
+
+// Policy is the retention setting.
+type Policy struct {
+	Enabled       bool
+	InactiveYears int
+	UpdatedAt     time.Time
+	UpdatedBy     *int64
+}
+
+// Limits of InactiveYears.
+const (
+	MinYears = 1
+	MaxYears = 50
+)
+
+// ErrYears means the number of years is out of range.
+var ErrYears = errors.New("retention: years out of range")
+
+// Store reads the policy and finds who it applies to.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns a Store.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Policy returns the current policy.
+func (s *Store) Policy(ctx context.Context) (Policy, error) {
+	var p Policy
+	err := s.pool.QueryRow(ctx, `SELECT enabled, inactive_years, updated_at, updated_by FROM retention_policy`).
+		Scan(&p.Enabled, &p.InactiveYears, &p.UpdatedAt, &p.UpdatedBy)
+	if err != nil {
+		return Policy{}, fmt.Errorf("retention: policy: %w", err)
+	}
+	return p, nil
+}
+
+// SavePolicy changes the policy and writes the change to the audit log.
+func (s *Store) SavePolicy(ctx context.Context, actorID int64, enabled bool, years int) error {
+	if years < MinYears || years > MaxYears {
+		return ErrYears
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var oldEnabled bool
+		var oldYears int
+		if err := tx.QueryRow(ctx, `SELECT enabled, inactive_years FROM retention_policy FOR UPDATE`).Scan(&oldEnabled, &oldYears); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE retention_policy SET enabled = $1, inactive_years = $2, updated_at = now(), updated_by = $3`,
+			enabled, years, actorID); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "retention.policy", Entity: "retention",
+			Details: map[string]any{"changes": map[string]any{
+				"enabled":        map[string]any{"old": oldEnabled, "new": enabled},
+				"inactive_years": map[string]any{"old": oldYears, "new": years},
+			}}})
+	})
+}
+
+// Candidate is someone the policy would anonymise, and why.
+type Candidate struct {
+	PersonID     int64
+	Name         string
+	LastActivity time.Time
+	// Permissions is how many ledger rows the person has (all withdrawn or
+	// never granted, or they would not be a candidate).
+	LedgerRows int
+}
+
+// candidatesSQL finds unerased people with no current permission, no
+// unopposed legitimate interest and no activity since $1. Activity is the
+// latest of: the record changing, details confirmed, a ledger row, a link
+// used (logging in to the portal), and an affiliation still running or
+// ended (a current employee or student is never a candidate).
+const candidatesSQL = `
+WITH people AS (
+	SELECT p.id, p.first_name || ' ' || p.last_name AS name,
+		greatest(p.created_at, p.updated_at, p.details_confirmed_at,
+			(SELECT max(l.at) FROM consent_ledger l WHERE l.person_id = p.id),
+			(SELECT max(t.used_at) FROM person_tokens t WHERE t.person_id = p.id),
+			(SELECT max(CASE WHEN a.end_date IS NULL AND a.cohort_year IS NULL THEN 'infinity'::timestamptz
+				ELSE coalesce(a.end_date, make_date(a.cohort_year, 12, 31))::timestamptz END)
+			 FROM affiliations a WHERE a.person_id = p.id)) AS last_activity
+	FROM persons p
+	WHERE p.erased_at IS NULL
+)
+SELECT x.id, x.name, x.last_activity,
+	(SELECT count(*) FROM consent_ledger l WHERE l.person_id = x.id)::int
+FROM people x
+WHERE x.last_activity < $1
+  AND ($3::bigint IS NULL OR x.id = $3)
+  AND NOT EXISTS (
+	SELECT 1 FROM consent_purposes cp
+	LEFT JOIN LATERAL (SELECT l.granted FROM consent_ledger l WHERE l.person_id = x.id AND l.purpose_id = cp.id
+		ORDER BY l.at DESC, l.id DESC LIMIT 1) latest ON true
+	WHERE cp.active AND (latest.granted OR (cp.lawful_basis = 'legitimate_interest' AND latest.granted IS NULL)))
+ORDER BY x.last_activity, x.id
+LIMIT $2`
+
+// Candidates returns up to limit people the policy would anonymise with
+// years of inactivity, longest inactive first.
+func (s *Store) Candidates(ctx context.Context, years, limit int) ([]Candidate, error) {
+	return s.candidates(ctx, years, limit, nil)
+}
+
+func (s *Store) candidates(ctx context.Context, years, limit int, only *int64) ([]Candidate, error) {
+	cutoff := time.Now().AddDate(-years, 0, 0)
+	rows, err := s.pool.Query(ctx, candidatesSQL, cutoff, limit, only)
+	if err != nil {
+		return nil, fmt.Errorf("retention: candidates: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Candidate, error) {
+		var c Candidate
+		return c, r.Scan(&c.PersonID, &c.Name, &c.LastActivity, &c.LedgerRows)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retention: candidates: %w", err)
+	}
+	return list, nil
+}
+
+// Eraser anonymises one person on behalf of the retention policy.
+type Eraser func(ctx context.Context, personID int64, reason string) error
+
+// batch is how many people one run anonymises at most; the next night
+// continues.
+const batch = 1000
+
+// Run carries the policy out when it is enabled and returns how many
+// people were anonymised. Each one gets a tombstone and an audit entry
+// through erase.
+func (s *Store) Run(ctx context.Context, erase Eraser) (int, error) {
+	p, err := s.Policy(ctx)
+	if err != nil || !p.Enabled {
+		return 0, err
+	}
+	list, err := s.Candidates(ctx, p.InactiveYears, batch)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	reason := fmt.Sprintf("retention: no permission and no activity for %d years", p.InactiveYears)
+	for _, c := range list {
+		// Still a candidate? Someone may have logged in or given
+		// permission since the list was made.
+		again, err := s.candidates(ctx, p.InactiveYears, 1, &c.PersonID)
+		if err != nil {
+			return n, err
+		}
+		if len(again) == 0 {
+			continue
+		}
+		if err := erase(ctx, c.PersonID, reason); err != nil {
+			return n, fmt.Errorf("retention: anonymise %d: %w", c.PersonID, err)
+		}
+		n++
+	}
+	return n, nil
+}

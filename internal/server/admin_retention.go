@@ -1,0 +1,86 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"alumnet/internal/portal"
+	"alumnet/internal/retention"
+	admintpl "alumnet/templates/admin"
+)
+
+// retentionPreview is how many candidates the dry run lists.
+const retentionPreview = 200
+
+func (s *Server) renderRetention(w http.ResponseWriter, r *http.Request, status int, d admintpl.RetentionData, errs map[string]string) error {
+	ctx := r.Context()
+	policy, err := s.retention.Policy(ctx)
+	if err != nil {
+		return err
+	}
+	d.Policy = policy
+	if d.Years == "" {
+		d.Years = strconv.Itoa(policy.InactiveYears)
+		d.Enabled = policy.Enabled
+	}
+	years, err := strconv.Atoi(d.Years)
+	if err != nil || years < retention.MinYears || years > retention.MaxYears {
+		years = policy.InactiveYears
+	}
+	d.PreviewYears = years
+	if d.Candidates, err = s.retention.Candidates(ctx, years, retentionPreview+1); err != nil {
+		return err
+	}
+	if len(d.Candidates) > retentionPreview {
+		d.Candidates, d.More = d.Candidates[:retentionPreview], true
+	}
+	p := s.page(r, "admin.retention", "")
+	p.Title = p.T("retention.title")
+	d.Errors = translate(p.Printer, errs)
+	return s.render(w, r, status, admintpl.Retention(p, d))
+}
+
+// retentionPage shows the policy and the dry run: who would be anonymised
+// now, and why. ?years=N previews another number of years.
+func (s *Server) retentionPage(w http.ResponseWriter, r *http.Request) error {
+	d := admintpl.RetentionData{}
+	if y := r.URL.Query().Get("years"); y != "" {
+		d.Years = y
+		if p, err := s.retention.Policy(r.Context()); err == nil {
+			d.Enabled = p.Enabled
+		}
+	}
+	return s.renderRetention(w, r, http.StatusOK, d, nil)
+}
+
+func (s *Server) retentionSave(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest(err)
+	}
+	d := admintpl.RetentionData{Years: strings.TrimSpace(r.PostForm.Get("inactive_years")), Enabled: r.PostForm.Get("enabled") == "1"}
+	years, err := strconv.Atoi(d.Years)
+	if err != nil || years < retention.MinYears || years > retention.MaxYears {
+		return s.renderRetention(w, r, http.StatusUnprocessableEntity, d, map[string]string{"inactive_years": "retention.err.years"})
+	}
+	if err := s.retention.SavePolicy(r.Context(), currentUser(r).ID, d.Enabled, years); errors.Is(err, retention.ErrYears) {
+		return s.renderRetention(w, r, http.StatusUnprocessableEntity, d, map[string]string{"inactive_years": "retention.err.years"})
+	} else if err != nil {
+		return err
+	}
+	s.addFlash(r, "success", "retention.saved")
+	return redirect(w, r, "/app/admin/retention")
+}
+
+// RunRetention carries the retention policy out (the nightly job).
+func (s *Server) RunRetention(ctx context.Context) error {
+	n, err := s.retention.Run(ctx, func(ctx context.Context, personID int64, reason string) error {
+		return s.portal.Erase(ctx, personID, portal.ErasedByRetention, 0, reason)
+	})
+	if n > 0 {
+		s.log.Info("retention: anonymised", "people", n)
+	}
+	return err
+}

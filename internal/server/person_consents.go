@@ -1,0 +1,122 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"alumnet/internal/consent"
+	"alumnet/internal/db"
+	"alumnet/internal/i18n"
+	"alumnet/templates/layout"
+	peopletpl "alumnet/templates/people"
+)
+
+// consentCard loads the permissions card of a person's page, with the
+// record form as typed and its errors (catalogue keys) when recording failed.
+func (s *Server) consentCard(r *http.Request, personID int64, form peopletpl.ConsentForm, errs map[string]string) (peopletpl.ConsentData, error) {
+	ctx := r.Context()
+	states, err := s.consent.States(ctx, personID)
+	if err != nil {
+		return peopletpl.ConsentData{}, err
+	}
+	history, err := s.consent.History(ctx, personID)
+	if err != nil {
+		return peopletpl.ConsentData{}, err
+	}
+	lang := langOf(r)
+	opts := make([]layout.Option, len(states))
+	for i, st := range states {
+		opts[i] = layout.Option{Value: strconv.FormatInt(st.Purpose.ID, 10), Label: st.Purpose.Name(lang)}
+	}
+	return peopletpl.ConsentData{States: states, History: history, Purposes: opts, Form: form,
+		Errors: translate(i18n.For(lang), errs)}, nil
+}
+
+func parseConsentForm(r *http.Request) (peopletpl.ConsentForm, error) {
+	if err := r.ParseForm(); err != nil {
+		return peopletpl.ConsentForm{}, errBadRequest(err)
+	}
+	return peopletpl.ConsentForm{
+		PurposeID: strings.TrimSpace(r.PostForm.Get("purpose_id")),
+		Action:    r.PostForm.Get("action"),
+		Note:      strings.TrimSpace(r.PostForm.Get("note")),
+	}, nil
+}
+
+// validateConsentForm checks the form against the active purposes and
+// returns the chosen one.
+func validateConsentForm(f peopletpl.ConsentForm, active []consent.Purpose) (consent.Purpose, map[string]string) {
+	errs := map[string]string{}
+	var chosen consent.Purpose
+	id, _ := strconv.ParseInt(f.PurposeID, 10, 64)
+	if i := slices.IndexFunc(active, func(p consent.Purpose) bool { return p.ID == id }); i >= 0 {
+		chosen = active[i]
+	} else if f.PurposeID == "" {
+		errs["purpose_id"] = "err.required"
+	} else {
+		errs["purpose_id"] = "err.choice"
+	}
+	if !slices.Contains(peopletpl.ConsentActions, f.Action) {
+		errs["action"] = "err.choice"
+	}
+	switch {
+	case f.Note == "":
+		errs["note"] = "err.required"
+	case utf8.RuneCountInString(f.Note) > consent.MaxNote:
+		errs["note"] = "err.too_long|1000"
+	}
+	return chosen, errs
+}
+
+// personConsentCreate records a grant or withdrawal on the person's behalf
+// (source staff, with a note), within the user's unit scope like every
+// other person route. The store writes the audit entry in the same
+// transaction.
+func (s *Server) personConsentCreate(w http.ResponseWriter, r *http.Request) error {
+	u := currentUser(r)
+	person, err := s.personOrNotFound(r)
+	if err != nil {
+		return err
+	}
+	f, err := parseConsentForm(r)
+	if err != nil {
+		return err
+	}
+	active, err := s.consent.Purposes(r.Context(), false)
+	if err != nil {
+		return err
+	}
+	purpose, errs := validateConsentForm(f, active)
+	if len(errs) == 0 {
+		err = db.InTx(r.Context(), s.pool, func(tx pgx.Tx) error {
+			_, err := s.consent.Record(r.Context(), tx, consent.Entry{PersonID: person.ID, PurposeID: purpose.ID,
+				Granted: f.Action == "grant", Source: consent.SourceStaff, ActorUserID: u.ID, Note: f.Note})
+			return err
+		})
+		switch {
+		case errors.Is(err, consent.ErrInactive):
+			errs["purpose_id"] = "consent.err.inactive"
+		case errors.Is(err, consent.ErrErased):
+			errs["purpose_id"] = "consent.err.erased"
+		case errors.Is(err, consent.ErrNoteRequired):
+			errs["note"] = "err.required"
+		case err != nil:
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return s.renderPersonPage(w, r, http.StatusUnprocessableEntity, personForms{Consent: f, ConsentErrors: errs})
+	}
+	flash := "consent.recorded.withdraw"
+	if f.Action == "grant" {
+		flash = "consent.recorded.grant"
+	}
+	s.addFlash(r, "success", flash, purpose.Name(langOf(r)))
+	return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10)+"#consent")
+}

@@ -1,0 +1,166 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
+
+	"alumnet/internal/i18n"
+	"alumnet/internal/mail"
+	"alumnet/internal/portal"
+	"alumnet/templates/layout"
+	mailtpl "alumnet/templates/mail"
+)
+
+// The alumni portal has its own session (cookie alumnet_portal), apart
+// from the staff session: logging in to one never logs in to the other.
+func newPortalSessions(store scs.Store, secure bool) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = store
+	sm.IdleTimeout = SessionIdle
+	sm.Lifetime = SessionLifetime
+	sm.Cookie.Name = "alumnet_portal"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = secure
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false
+	return sm
+}
+
+type alumnus struct {
+	ID        int64
+	FirstName string
+	Name      string
+	Language  string
+}
+
+const ctxAlumnus ctxKey = 100 // beside ctxUser and ctxLang
+
+// loadAlumnus puts the person logged in to the portal in the context; an
+// erased person's session ends.
+func (s *Server) loadAlumnus(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if id := s.portalSessions.GetInt64(ctx, "person_id"); id != 0 {
+			p, err := s.portal.Profile(ctx, id)
+			switch {
+			case errors.Is(err, portal.ErrNotFound):
+				_ = s.portalSessions.Destroy(ctx)
+			case err != nil:
+				s.fail(w, r, err)
+				return
+			default:
+				ctx = context.WithValue(ctx, ctxAlumnus, &alumnus{ID: p.ID, FirstName: p.FirstName, Name: p.Name(), Language: p.Language})
+				if _, err := r.Cookie(i18n.CookieName); err != nil && currentUser(r) == nil {
+					if l, ok := i18n.Parse(p.Language); ok {
+						ctx = context.WithValue(ctx, ctxLang, l)
+					}
+				}
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func currentAlumnus(r *http.Request) *alumnus {
+	a, _ := r.Context().Value(ctxAlumnus).(*alumnus)
+	return a
+}
+
+// requireAlumnus sends visitors who are not logged in to the portal login.
+func (s *Server) requireAlumnus(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if currentAlumnus(r) == nil {
+			http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// portalPage is s.page for the portal: the header shows the alumnus, not
+// a staff user who may be logged in in the same browser.
+func (s *Server) portalPage(r *http.Request, nav, title string) layout.Page {
+	p := s.page(r, nav, title)
+	p.User = nil
+	if a := currentAlumnus(r); a != nil {
+		p.Alumnus = &layout.Alumnus{ID: a.ID, Name: a.Name}
+	}
+	return p
+}
+
+// portalLogin starts a portal session for personID. The returned request
+// speaks the person's language (for the flash message that follows),
+// unless the visitor chose one with the switch.
+func (s *Server) portalLogin(r *http.Request, personID int64) (*http.Request, error) {
+	if err := s.portalSessions.RenewToken(r.Context()); err != nil {
+		return r, err
+	}
+	s.portalSessions.Put(r.Context(), "person_id", personID)
+	if _, noChoice := r.Cookie(i18n.CookieName); noChoice != nil {
+		if prof, err := s.portal.Profile(r.Context(), personID); err == nil {
+			if l, ok := i18n.Parse(prof.Language); ok {
+				r = r.WithContext(contextWithLang(r, l))
+			}
+		}
+	}
+	return r, nil
+}
+
+// linkPaths are where each kind of link mail points.
+var linkPaths = map[string]string{
+	portal.PurposeRegister:       "/register/confirm/",
+	portal.PurposeLogin:          "/portal/login/",
+	"known":                      "/portal/login/",
+	portal.PurposeEmailChange:    "/portal/email/",
+	portal.PurposeInvite:         "/invite/",
+	portal.PurposeConfirmDetails: "/portal/still-correct/",
+}
+
+// linkHours is how long each kind of link works, for the mail's small print.
+func linkValidity(p i18n.Printer, kind string) string {
+	purpose := kind
+	if kind == "known" {
+		purpose = portal.PurposeLogin
+	}
+	d := portal.TTL[purpose]
+	if d < time.Hour {
+		return p.T("mail.link.minutes", int(d/time.Minute))
+	}
+	if d >= 48*time.Hour {
+		return p.T("mail.link.days", int(d/(24*time.Hour)))
+	}
+	return p.T("mail.link.hours", int(d/time.Hour))
+}
+
+// portalMailer renders the link mails in the recipient's language and
+// queues them in the transaction that made the link.
+func (s *Server) portalMailer() portal.Sender {
+	return func(ctx context.Context, tx pgx.Tx, m portal.Mail) error {
+		lang, ok := i18n.Parse(m.Lang)
+		if !ok {
+			lang = i18n.Default
+		}
+		p := i18n.For(lang)
+		k := "mail.alumni." + m.Kind
+		link := s.cfg.BaseURL.String() + linkPaths[m.Kind] + m.Token
+		d := mailtpl.LinkMailData{
+			Paragraphs: []string{p.T("mail.greeting", m.Name), p.T(k + ".intro")},
+			Link:       link,
+			Button:     p.T(k + ".button"),
+			Notes:      []string{linkValidity(p, m.Kind), p.T(k + ".ignore")},
+		}
+		text := mail.Paragraphs(append(append(append([]string{}, d.Paragraphs...), link), d.Notes...)...)
+		msg, err := mail.Render(ctx, mail.Content{To: m.To, Lang: lang, Subject: p.T(k + ".subject"), HTML: mailtpl.LinkMail(d), Text: text})
+		if err != nil {
+			return err
+		}
+		return s.jobs.SendMail(ctx, tx, "portal."+m.Kind+"."+itoa(int(m.TokenID)), m.PersonID, msg)
+	}
+}

@@ -1,0 +1,387 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"alumnet/internal/consent"
+	"alumnet/internal/i18n"
+	"alumnet/internal/portal"
+	"alumnet/templates/layout"
+	portaltpl "alumnet/templates/portal"
+)
+
+// Rate limits of the public forms, per client address and per e-mail
+// address, within an hour.
+const (
+	registerPerIP    = 20
+	registerPerEmail = 3
+	loginLinkPerIP   = 30
+	loginLinkPerMail = 5
+	rateWindow       = time.Hour
+)
+
+// purposeViews returns the active purposes as the person is asked for them
+// in lang, with the current state when states is given.
+func purposeViews(lang i18n.Lang, purposes []consent.Purpose) []portaltpl.Purpose {
+	out := make([]portaltpl.Purpose, len(purposes))
+	for i, pu := range purposes {
+		out[i] = portaltpl.Purpose{ID: pu.ID, TextID: pu.TextID, Key: pu.Key, Name: pu.Name(lang), Text: pu.Text(lang), Version: pu.Version}
+	}
+	return out
+}
+
+// chosenConsents reads the ticked purposes and the text version shown with
+// each; only active purposes, and only their current or an earlier text.
+func chosenConsents(r *http.Request, purposes []consent.Purpose) (map[int64]int64, map[string]bool) {
+	active := map[int64]consent.Purpose{}
+	for _, pu := range purposes {
+		active[pu.ID] = pu
+	}
+	chosen := map[int64]int64{}
+	checked := map[string]bool{}
+	for _, raw := range r.PostForm["consent"] {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		pu, ok := active[id]
+		if err != nil || !ok {
+			continue
+		}
+		textID, err := strconv.ParseInt(r.PostForm.Get("text_"+raw), 10, 64)
+		if err != nil || textID <= 0 || textID > pu.TextID {
+			textID = pu.TextID
+		}
+		chosen[id] = textID
+		checked[raw] = true
+	}
+	return chosen, checked
+}
+
+// unitOptions are the units someone registering may pick: active ones, as
+// "Location › Programme".
+func (s *Server) unitOptions(r *http.Request) ([]layout.Option, map[int64]bool, error) {
+	all, err := s.units.All(r.Context(), false)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := map[int64]string{}
+	ids := map[int64]bool{}
+	var opts []layout.Option
+	for _, u := range all {
+		names[u.ID] = u.Name
+		label := u.Name
+		if u.ParentID != nil {
+			if parent, ok := names[*u.ParentID]; ok {
+				label = parent + " › " + u.Name
+			}
+		}
+		names[u.ID] = label
+		ids[u.ID] = true
+		opts = append(opts, layout.Option{Value: strconv.FormatInt(u.ID, 10), Label: label})
+	}
+	return opts, ids, nil
+}
+
+func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, d portaltpl.RegisterData, errs map[string]string) error {
+	p := s.portalPage(r, "", "")
+	p.Title = p.T("register.title")
+	units, _, err := s.unitOptions(r)
+	if err != nil {
+		return err
+	}
+	purposes, err := s.consent.Purposes(r.Context(), false)
+	if err != nil {
+		return err
+	}
+	d.Units = units
+	d.Purposes = purposeViews(p.Lang, purposes)
+	d.Errors = translate(p.Printer, errs)
+	return s.render(w, r, status, portaltpl.Register(p, d))
+}
+
+func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
+	return s.renderRegister(w, r, http.StatusOK, portaltpl.RegisterData{Language: string(langOf(r))}, nil)
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest(err)
+	}
+	f := r.PostForm
+	d := portaltpl.RegisterData{FirstName: f.Get("first_name"), LastName: f.Get("last_name"), Email: f.Get("email"),
+		Language: f.Get("language"), Kind: f.Get("kind"), UnitID: f.Get("unit_id"), FromYear: f.Get("from_year"), ToYear: f.Get("to_year")}
+	purposes, err := s.consent.Purposes(r.Context(), false)
+	if err != nil {
+		return err
+	}
+	reg := portal.Registration{FirstName: d.FirstName, LastName: d.LastName, Email: d.Email, Language: d.Language, Kind: d.Kind}
+	reg.UnitID, _ = strconv.ParseInt(d.UnitID, 10, 64)
+	reg.FromYear, _ = strconv.Atoi(strings.TrimSpace(d.FromYear))
+	reg.ToYear, _ = strconv.Atoi(strings.TrimSpace(d.ToYear))
+	reg.Consents, d.Checked = chosenConsents(r, purposes)
+	reg.Normalize()
+	_, unitIDs, err := s.unitOptions(r)
+	if err != nil {
+		return err
+	}
+	errs := reg.Validate(unitIDs, time.Now().Year())
+	if strings.TrimSpace(d.FromYear) != "" && reg.FromYear == 0 {
+		errs["from_year"] = "register.err.year"
+	}
+	if len(errs) > 0 {
+		return s.renderRegister(w, r, http.StatusUnprocessableEntity, d, errs)
+	}
+	ok, err := s.allowed(r, "register", registerPerIP, reg.Email, registerPerEmail)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.tooMany(w, r)
+	}
+	if err := s.portal.Register(r.Context(), reg, s.portalMailer()); err != nil {
+		return err
+	}
+	// The same answer whether or not the address was known, in the
+	// language they chose for our messages.
+	r = r.WithContext(contextWithLang(r, i18n.Lang(reg.Language)))
+	p := s.portalPage(r, "", "")
+	p.Title = p.T("register.check.title")
+	return s.render(w, r, http.StatusOK, portaltpl.Message(p, portaltpl.MessageData{Title: p.T("register.check.title"),
+		Text: p.T("register.check.text", reg.Email)}))
+}
+
+// allowed applies a rate limit per client address and per e-mail address.
+func (s *Server) allowed(r *http.Request, bucket string, perIP int, email string, perEmail int) (bool, error) {
+	ok, err := s.portal.Allow(r.Context(), bucket+".ip", clientIP(r), perIP, rateWindow)
+	if err != nil || !ok {
+		return ok, err
+	}
+	return s.portal.Allow(r.Context(), bucket+".email", email, perEmail, rateWindow)
+}
+
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) error {
+	p := s.portalPage(r, "", "")
+	p.Title = p.T("rate.title")
+	w.Header().Set("Retry-After", strconv.Itoa(int(rateWindow.Seconds())))
+	return s.render(w, r, http.StatusTooManyRequests, portaltpl.Message(p, portaltpl.MessageData{Title: p.T("rate.title"), Text: p.T("rate.text")}))
+}
+
+// confirmPage renders the page behind a link; invalid links get 404.
+func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, purpose, prefix string) error {
+	t, err := s.portal.Peek(r.Context(), purpose, chi.URLParam(r, "token"))
+	if err == nil {
+		r = s.inLinkLanguage(r, t)
+	}
+	p := s.portalPage(r, "", "")
+	p.Title = p.T(prefix + ".title")
+	d := portaltpl.ConfirmData{Title: p.Title, Text: p.T(prefix + ".text"), Button: p.T(prefix + ".button")}
+	status := http.StatusOK
+	switch {
+	case errors.Is(err, portal.ErrLinkInvalid):
+		d.Invalid, status = true, http.StatusNotFound
+	case err != nil:
+		return err
+	}
+	return s.render(w, r, status, portaltpl.Confirm(p, d))
+}
+
+// inLinkLanguage serves the page behind a link in the language of the
+// person it was sent to, unless the visitor chose one with the switch.
+func (s *Server) inLinkLanguage(r *http.Request, t portal.Token) *http.Request {
+	if _, noChoice := r.Cookie(i18n.CookieName); noChoice == nil {
+		return r
+	}
+	lang := ""
+	if t.PersonID != 0 {
+		if prof, err := s.portal.Profile(r.Context(), t.PersonID); err == nil {
+			lang = prof.Language
+		}
+	} else {
+		var reg portal.Registration
+		if json.Unmarshal(t.Payload, &reg) == nil {
+			lang = reg.Language
+		}
+	}
+	if l, ok := i18n.Parse(lang); ok {
+		return r.WithContext(contextWithLang(r, l))
+	}
+	return r
+}
+
+func (s *Server) invalidLink(w http.ResponseWriter, r *http.Request, prefix string) error {
+	p := s.portalPage(r, "", "")
+	p.Title = p.T(prefix + ".title")
+	return s.render(w, r, http.StatusNotFound, portaltpl.Confirm(p, portaltpl.ConfirmData{Title: p.Title, Invalid: true}))
+}
+
+func (s *Server) registerConfirmForm(w http.ResponseWriter, r *http.Request) error {
+	return s.confirmPage(w, r, portal.PurposeRegister, "register.confirm")
+}
+
+func (s *Server) registerConfirm(w http.ResponseWriter, r *http.Request) error {
+	return s.linkLogin(w, r, "register.confirm", s.portal.ConfirmRegistration, "register.done")
+}
+
+// linkLogin uses the link in the URL with use, logs its person in to the
+// portal and goes there (with a flash message when flash is set).
+func (s *Server) linkLogin(w http.ResponseWriter, r *http.Request, prefix string,
+	use func(context.Context, string) (int64, error), flash string) error {
+	id, err := use(r.Context(), chi.URLParam(r, "token"))
+	if errors.Is(err, portal.ErrLinkInvalid) {
+		return s.invalidLink(w, r, prefix)
+	}
+	if err != nil {
+		return err
+	}
+	if r, err = s.portalLogin(r, id); err != nil {
+		return err
+	}
+	if flash != "" {
+		s.addFlash(r, "success", flash)
+	}
+	return redirect(w, r, "/portal")
+}
+
+// invitationForm shows an invited person their details and the permissions.
+func (s *Server) invitationForm(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.portal.Peek(r.Context(), portal.PurposeInvite, chi.URLParam(r, "token"))
+	if errors.Is(err, portal.ErrLinkInvalid) {
+		return s.renderInvitation(w, r, http.StatusNotFound, portaltpl.InviteData{Invalid: true}, nil)
+	}
+	if err != nil {
+		return err
+	}
+	prof, err := s.portal.Profile(r.Context(), t.PersonID)
+	if errors.Is(err, portal.ErrNotFound) {
+		return s.renderInvitation(w, r, http.StatusNotFound, portaltpl.InviteData{Invalid: true}, nil)
+	}
+	if err != nil {
+		return err
+	}
+	r = s.inLinkLanguage(r, t)
+	states, err := s.consent.States(r.Context(), prof.ID)
+	if err != nil {
+		return err
+	}
+	checked := map[string]bool{}
+	for _, st := range states {
+		if st.Granted {
+			checked[strconv.FormatInt(st.Purpose.ID, 10)] = true
+		}
+	}
+	return s.renderInvitation(w, r, http.StatusOK, portaltpl.InviteData{FirstName: prof.FirstName, LastName: prof.LastName,
+		Language: prof.Language, Email: t.Email, Checked: checked}, nil)
+}
+
+func (s *Server) renderInvitation(w http.ResponseWriter, r *http.Request, status int, d portaltpl.InviteData, errs map[string]string) error {
+	p := s.portalPage(r, "", "")
+	p.Title = p.T("invite.title")
+	if !d.Invalid {
+		purposes, err := s.consent.Purposes(r.Context(), false)
+		if err != nil {
+			return err
+		}
+		d.Purposes = purposeViews(p.Lang, purposes)
+	}
+	d.Errors = translate(p.Printer, errs)
+	return s.render(w, r, status, portaltpl.Invitation(p, d))
+}
+
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest(err)
+	}
+	token := chi.URLParam(r, "token")
+	t, err := s.portal.Peek(r.Context(), portal.PurposeInvite, token)
+	if errors.Is(err, portal.ErrLinkInvalid) {
+		return s.renderInvitation(w, r, http.StatusNotFound, portaltpl.InviteData{Invalid: true}, nil)
+	}
+	if err != nil {
+		return err
+	}
+	purposes, err := s.consent.Purposes(r.Context(), false)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	d := portaltpl.InviteData{FirstName: strings.TrimSpace(f.Get("first_name")), LastName: strings.TrimSpace(f.Get("last_name")),
+		Language: f.Get("language"), Email: t.Email}
+	chosen, checked := chosenConsents(r, purposes)
+	d.Checked = checked
+	errs := map[string]string{}
+	for field, v := range map[string]string{"first_name": d.FirstName, "last_name": d.LastName} {
+		switch {
+		case v == "":
+			errs[field] = "err.required"
+		case len([]rune(v)) > 100:
+			errs[field] = "err.too_long|100"
+		}
+	}
+	if _, ok := i18n.Parse(d.Language); !ok {
+		errs["language"] = "err.choice"
+	}
+	if len(errs) > 0 {
+		return s.renderInvitation(w, r, http.StatusUnprocessableEntity, d, errs)
+	}
+	id, err := s.portal.AcceptInvitation(r.Context(), token, d.FirstName, d.LastName, d.Language, chosen)
+	if errors.Is(err, portal.ErrLinkInvalid) {
+		return s.renderInvitation(w, r, http.StatusNotFound, portaltpl.InviteData{Invalid: true}, nil)
+	}
+	if err != nil {
+		return err
+	}
+	if r, err = s.portalLogin(r, id); err != nil {
+		return err
+	}
+	s.addFlash(r, "success", "invite.done")
+	return redirect(w, r, "/portal")
+}
+
+// unsubscribeForm asks to confirm a one-click unsubscribe (GET changes nothing).
+func (s *Server) unsubscribeForm(w http.ResponseWriter, r *http.Request) error {
+	return s.unsubscribePage(w, r, false)
+}
+
+// unsubscribe withdraws the purpose (RFC 8058 one-click: mail programs
+// POST here with List-Unsubscribe=One-Click; the token is the authority).
+func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
+	return s.unsubscribePage(w, r, true)
+}
+
+func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request, post bool) error {
+	token := chi.URLParam(r, "token")
+	p := s.portalPage(r, "", "")
+	p.Title = p.T("unsub.title")
+	personID, key, err := s.portal.VerifyUnsubscribe(r.Context(), token)
+	if errors.Is(err, portal.ErrBadSignature) {
+		return s.render(w, r, http.StatusNotFound, portaltpl.Unsubscribe(p, portaltpl.UnsubscribeData{Invalid: true}))
+	}
+	if err != nil {
+		return err
+	}
+	purpose, err := s.consent.PurposeByKey(r.Context(), key)
+	if err != nil {
+		return s.render(w, r, http.StatusNotFound, portaltpl.Unsubscribe(p, portaltpl.UnsubscribeData{Invalid: true}))
+	}
+	if prof, err := s.portal.Profile(r.Context(), personID); err == nil {
+		if _, noChoice := r.Cookie(i18n.CookieName); noChoice != nil {
+			if l, ok := i18n.Parse(prof.Language); ok {
+				p.Printer = i18n.For(l)
+			}
+		}
+	}
+	d := portaltpl.UnsubscribeData{Purpose: purpose.Name(p.Lang)}
+	if post {
+		if _, err := s.portal.Unsubscribe(r.Context(), token); err != nil && !errors.Is(err, portal.ErrBadSignature) {
+			return err
+		}
+		d.Done = true
+	}
+	return s.render(w, r, http.StatusOK, portaltpl.Unsubscribe(p, d))
+}
