@@ -1,7 +1,7 @@
 package i18n
 
 // catalog is every message, assembled from one map per area of the app.
-var catalog = merge(common, authMessages, adminMessages, peopleMessages, auditMessages, mailMessages, consentMessages, portalMessages)
+var catalog = merge(common, authMessages, adminMessages, peopleMessages, auditMessages, mailMessages, consentMessages, portalMessages, offboardingAdminMessages, offboardingMessages, cohortMessages)
 
 func merge(parts ...map[string]msg) map[string]msg {
 	out := map[string]msg{}

@@ -90,6 +90,10 @@ func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
 	if d.Status == mail.StatusSent {
 		return nil
 	}
+	if d.To == "" {
+		// Erased before it went out: nothing to send, nobody to send it to.
+		return river.JobCancel(fmt.Errorf("delivery %d was erased", d.ID))
+	}
 	log := w.log.With("delivery_id", d.ID, "attempt", job.Attempt)
 	if err := w.sender.Send(ctx, d.Message()); err != nil {
 		permanent := mail.IsPermanent(err)

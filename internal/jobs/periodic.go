@@ -66,7 +66,7 @@ func (d Daily) Next(current time.Time) time.Time {
 	return next
 }
 
-// AddPeriodic schedules task under name. Call it before Start.
+// AddPeriodic schedules task under name, before or after Start.
 func (j *Jobs) AddPeriodic(name string, schedule river.PeriodicSchedule, task Task) error {
 	j.periodic.mu.Lock()
 	defer j.periodic.mu.Unlock()

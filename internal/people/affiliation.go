@@ -120,8 +120,10 @@ func parseDate(s string) (*time.Time, bool) {
 // AddAffiliation adds an affiliation to a person within scope, in a unit
 // within scope. The caller has validated in.
 func (s *Store) AddAffiliation(ctx context.Context, sc units.Scope, actorID, personID int64, in AffiliationInput) (int64, error) {
-	if _, err := s.PersonByID(ctx, sc, personID); err != nil {
+	if p, err := s.PersonByID(ctx, sc, personID); err != nil {
 		return 0, err
+	} else if p.ErasedAt != nil {
+		return 0, ErrNotFound
 	}
 	unitID, _ := strconv.ParseInt(in.UnitID, 10, 64)
 	var path []int64

@@ -56,6 +56,9 @@ type Person struct {
 	Version     int       `db:"version"`
 	CreatedAt   time.Time `db:"created_at"`
 	UpdatedAt   time.Time `db:"updated_at"`
+	// ErasedAt is set when the person was erased: the record is a
+	// tombstone that names nobody and can no longer be changed.
+	ErasedAt *time.Time `db:"erased_at"`
 
 	Emails       []Email       `db:"-"`
 	Affiliations []Affiliation `db:"-"`
@@ -208,7 +211,7 @@ type Store struct{ pool *pgxpool.Pool }
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 const personColumns = `p.id, p.first_name, p.last_name, p.phone, p.city, p.employer, p.job_title, p.sector,
-	p.linkedin_url, p.language, p.offers, p.needs, p.version, p.created_at, p.updated_at`
+	p.linkedin_url, p.language, p.offers, p.needs, p.version, p.created_at, p.updated_at, p.erased_at`
 
 // PersonByID returns a person with e-mails, affiliations and tags, if the
 // person lies within scope.
@@ -320,6 +323,9 @@ func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id in
 	old, err := s.PersonByID(ctx, sc, id)
 	if err != nil {
 		return err
+	}
+	if old.ErasedAt != nil {
+		return ErrNotFound
 	}
 	if old.Version != version {
 		return ErrConflict

@@ -25,7 +25,7 @@ const ErasedName = "—"
 // erasedCategories are the kinds of data an erasure removes, as the
 // tombstone lists them.
 var erasedCategories = []string{"profile", "email_addresses", "tags", "affiliation_roles", "links",
-	"audit_details", "consent_notes", "mail"}
+	"audit_details", "consent_notes", "mail", "exit_interview"}
 
 // Erase anonymises a person everywhere and keeps a tombstone: the record
 // stays (so that ledger rows, affiliations and statistics keep pointing
@@ -41,8 +41,16 @@ func (s *Service) Erase(ctx context.Context, personID int64, by string, staffUse
 		if err != nil {
 			return err
 		}
+		// Every address the person had: their addresses now, those of
+		// their links (a pending new address) and of mail sent to them. A
+		// registration's link and mail carry the address it was made with.
 		var emails []string
-		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(email), '{}') FROM person_emails WHERE person_id = $1`, personID).Scan(&emails); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT e), '{}') FROM (
+				SELECT email AS e FROM person_emails WHERE person_id = $1
+				UNION SELECT email FROM person_tokens WHERE person_id = $1
+				UNION SELECT to_address FROM mail_deliveries WHERE person_id = $1 AND to_address <> ''
+				UNION SELECT invitation_email FROM offboarding_cases WHERE person_id = $1 AND invitation_email IS NOT NULL) x`,
+			personID).Scan(&emails); err != nil {
 			return err
 		}
 		steps := []struct {
@@ -62,6 +70,12 @@ func (s *Service) Erase(ctx context.Context, personID int64, by string, staffUse
 			{`DELETE FROM rate_events WHERE key = ANY($1)`, []any{emails}},
 			{`UPDATE audit_log SET details = '{"erased": true}' WHERE person_id = $1`, []any{personID}},
 			{`DELETE FROM mail_outbox WHERE to_address = ANY($1)`, []any{emails}},
+			// What the leaver said in the exit interview, notes on their
+			// offboarding, the personal address it collected.
+			{`UPDATE exit_interviews SET highlights = '', improvements = '', takeaways = '', rehire_reason = ''
+				WHERE case_id IN (SELECT id FROM offboarding_cases WHERE person_id = $1)`, []any{personID}},
+			{`UPDATE offboarding_items SET note = '' WHERE note <> '' AND case_id IN (SELECT id FROM offboarding_cases WHERE person_id = $1)`, []any{personID}},
+			{`UPDATE offboarding_cases SET invitation_email = NULL WHERE person_id = $1`, []any{personID}},
 		}
 		for _, st := range steps {
 			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
@@ -105,6 +119,16 @@ func eraseMail(ctx context.Context, tx pgx.Tx, personID int64, emails []string) 
 	if _, err := tx.Exec(ctx, `UPDATE river_job SET errors = NULL
 		WHERE kind = 'mail' AND errors IS NOT NULL AND (args->>'delivery_id')::bigint = ANY($1)`, ids); err != nil {
 		return fmt.Errorf("portal: erase mail jobs of %d: %w", personID, err)
+	}
+	// Mail not sent yet is not sent any more.
+	if _, err := tx.Exec(ctx, `UPDATE mail_deliveries SET status = 'failed', last_error = 'erased'
+		WHERE id = ANY($1) AND status <> 'sent'`, ids); err != nil {
+		return fmt.Errorf("portal: cancel mail of %d: %w", personID, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE river_job SET state = 'cancelled', finalized_at = now()
+		WHERE kind = 'mail' AND state IN ('available', 'scheduled', 'retryable', 'pending')
+		  AND (args->>'delivery_id')::bigint = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("portal: cancel mail jobs of %d: %w", personID, err)
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ type Export struct {
 	Tags         []string            `json:"tags"`
 	Consents     []ExportConsent     `json:"consent_history"`
 	Mails        []ExportMail        `json:"mails_sent"`
+	Offboarding  []ExportOffboarding `json:"offboarding"`
 	Activity     []ExportActivity    `json:"record_history"`
 }
 
@@ -85,6 +86,23 @@ type ExportMail struct {
 	Subject string     `json:"subject"`
 	Status  string     `json:"status"`
 	SentAt  *time.Time `json:"sent_at"`
+}
+
+// ExportOffboarding is one offboarding with its exit interview, including
+// what only HR sees in the app (rehire eligibility): it is the person's data.
+type ExportOffboarding struct {
+	DepartureType     string     `json:"departure_type"`
+	Unit              string     `json:"unit"`
+	LeavingDate       time.Time  `json:"leaving_date"`
+	Status            string     `json:"status"`
+	InterviewAt       *time.Time `json:"exit_interview_at"`
+	Highlights        *string    `json:"highlights"`
+	Improvements      *string    `json:"points_to_improve"`
+	Takeaways         *string    `json:"takeaways"`
+	WouldRecommend    *string    `json:"would_recommend"`
+	OpenToContact     *bool      `json:"open_to_contact"`
+	RehireEligibility *string    `json:"rehire_eligibility"`
+	RehireReason      *string    `json:"rehire_reason"`
 }
 
 // ExportActivity is one entry of the audit log about the person: who (a
@@ -160,6 +178,17 @@ func (s *Service) Export(ctx context.Context, personID int64) (Export, error) {
 				var m ExportMail
 				err := r.Scan(&m.At, &m.To, &m.Subject, &m.Status, &m.SentAt)
 				x.Mails = append(x.Mails, m)
+				return err
+			}},
+		{`SELECT c.departure_type, u.name, c.leaving_date, c.status, e.updated_at, e.highlights, e.improvements, e.takeaways,
+				e.would_recommend, e.open_to_contact, e.rehire_eligibility, e.rehire_reason
+			FROM offboarding_cases c JOIN units u ON u.id = c.unit_id LEFT JOIN exit_interviews e ON e.case_id = c.id
+			WHERE c.person_id = $1 ORDER BY c.created_at, c.id`,
+			func(r pgx.CollectableRow) error {
+				var o ExportOffboarding
+				err := r.Scan(&o.DepartureType, &o.Unit, &o.LeavingDate, &o.Status, &o.InterviewAt, &o.Highlights, &o.Improvements,
+					&o.Takeaways, &o.WouldRecommend, &o.OpenToContact, &o.RehireEligibility, &o.RehireReason)
+				x.Offboarding = append(x.Offboarding, o)
 				return err
 			}},
 		{`SELECT a.at, a.action, CASE WHEN a.actor_id IS NOT NULL THEN 'staff'

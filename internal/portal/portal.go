@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -127,11 +128,25 @@ func (s *Service) Peek(ctx context.Context, purpose, token string) (Token, error
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`, auth.HashToken(token), purpose))
 }
 
-// useToken marks a valid link used and returns it; a second use fails.
+// useToken marks a valid link used and returns it; a second use fails. A
+// link that logs in (login, invitation) works only while its address is
+// still one of the person's: after an e-mail change, whoever keeps the old
+// mailbox cannot use it.
 func useToken(ctx context.Context, tx pgx.Tx, purpose, token string) (Token, error) {
-	return scanToken(tx.QueryRow(ctx, `UPDATE person_tokens SET used_at = now()
-		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
-		RETURNING `+tokenColumns, auth.HashToken(token), purpose))
+	return scanToken(tx.QueryRow(ctx, `UPDATE person_tokens t SET used_at = now()
+		WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
+		  AND (t.purpose NOT IN ('login', 'invite')
+		       OR EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = t.person_id AND e.email = t.email))
+		RETURNING `+strings.ReplaceAll(tokenColumns, "person_id", "t.person_id"), auth.HashToken(token), purpose))
+}
+
+// expireLinks makes the person's unused links of the given purposes stop
+// working (all purposes when none are given), except the one with id keep.
+func expireLinks(ctx context.Context, tx pgx.Tx, personID, keep int64, purposes ...string) error {
+	_, err := tx.Exec(ctx, `UPDATE person_tokens SET used_at = now()
+		WHERE person_id = $1 AND id <> $2 AND used_at IS NULL AND (coalesce(cardinality($3::text[]), 0) = 0 OR purpose = ANY($3))`,
+		personID, keep, purposes)
+	return err
 }
 
 // Allow records an attempt in bucket for key and reports whether it is

@@ -428,6 +428,19 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 	if err := audit.Write(ctx, f.pool, audit.Record{ActorID: staff, Action: "person.view", PersonID: id}); err != nil {
 		t.Fatal(err)
 	}
+	var caseID int64
+	if err := f.pool.QueryRow(ctx, `INSERT INTO offboarding_cases (person_id, departure_type, unit_id, leaving_date, invitation_email)
+		VALUES ($1, 'resignation', $2, '2026-06-30', $3) RETURNING id`, id, f.unit.ID, email).Scan(&caseID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `INSERT INTO exit_interviews (case_id, highlights, rehire_eligibility, rehire_reason) VALUES ($1, $2, 'review', $3)`,
+		caseID, first+" loved the team", "Ask "+last+"'s old manager"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `INSERT INTO offboarding_items (case_id, title_nl, title_en, responsible_role, kind, required, due_date, note)
+		VALUES ($1, 'x', 'x', 'hr', 'plain', true, '2026-06-30', $2)`, caseID, "Called "+first); err != nil {
+		t.Fatal(err)
+	}
 	needles := []string{first, last, email, "werk.example", "Zwaluwstaart-aan-Zee", "1234 5678"}
 	if hits := scanAll(t, f.pool, needles); len(hits) == 0 {
 		t.Fatal("the scan finds nothing before erasure; it cannot prove anything")
@@ -544,5 +557,50 @@ func TestYearlyDetailsReminder(t *testing.T) {
 	// The link does not log in.
 	if _, err := f.svc.Login(ctx, m.Token); !errors.Is(err, portal.ErrLinkInvalid) {
 		t.Fatalf("still-correct link used to log in: %v", err)
+	}
+}
+
+// TestLinksStopAfterEmailChange: whoever keeps the old mailbox (a former
+// employer) cannot use links sent there once the address changed, and a
+// new login link replaces the previous one.
+func TestLinksStopAfterEmailChange(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if err := f.svc.Register(ctx, f.registration(t, "werk@bedrijf.example"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	if err := f.svc.RequestLogin(ctx, "werk@bedrijf.example", f.send); err != nil {
+		t.Fatal(err)
+	}
+	first := f.lastMail(t).Token
+	if err := f.svc.RequestLogin(ctx, "werk@bedrijf.example", f.send); err != nil {
+		t.Fatal(err)
+	}
+	second := f.lastMail(t).Token
+	if _, err := f.svc.Login(ctx, first); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("an older login link still works: %v", err)
+	}
+	if _, err := f.svc.Invite(ctx, 0, id, f.send); err != nil {
+		t.Fatal(err)
+	}
+	invitation := f.lastMail(t).Token
+	if err := f.svc.RequestEmailChange(ctx, id, "prive@example.nl", f.send); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.ConfirmEmailChange(ctx, f.lastMail(t).Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Login(ctx, second); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("a login link to the old address works after the change: %v", err)
+	}
+	if _, err := f.svc.AcceptInvitation(ctx, invitation, "A", "B", "nl", nil); !errors.Is(err, portal.ErrLinkInvalid) {
+		t.Fatalf("an invitation to the old address works after the change: %v", err)
+	}
+	if err := f.svc.RequestLogin(ctx, "prive@example.nl", f.send); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.svc.Login(ctx, f.lastMail(t).Token); err != nil || got != id {
+		t.Fatalf("login at the new address: %d %v", got, err)
 	}
 }

@@ -228,6 +228,10 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (int64, 
 			return err
 		}
 		personID = t.PersonID
+		// Links sent to the old address (or to another new one) stop working.
+		if err := expireLinks(ctx, tx, personID, t.ID); err != nil {
+			return err
+		}
 		if other, _, _, err := personByEmail(ctx, tx, t.Email); err == nil && other != personID {
 			return ErrEmailTaken
 		}
@@ -318,7 +322,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, firstName, lastNa
 
 // setConsents makes the ledger match chosen (purpose → text shown) for
 // every active purpose: a grant for each newly ticked one, a withdrawal
-// for each previously granted one left unticked. Unchanged ones get no row.
+// for each previously allowed one left unticked (for a legitimate-interest
+// purpose, an objection). Unchanged ones get no row.
 func (s *Service) setConsents(ctx context.Context, tx pgx.Tx, personID int64, chosen map[int64]int64, source string) error {
 	states, err := s.consent.States(ctx, personID)
 	if err != nil {
@@ -326,7 +331,7 @@ func (s *Service) setConsents(ctx context.Context, tx pgx.Tx, personID int64, ch
 	}
 	for _, st := range states {
 		textID, want := chosen[st.Purpose.ID]
-		if want == st.Granted {
+		if want == st.Allowed {
 			continue
 		}
 		if _, err := s.consent.Record(ctx, tx, consent.Entry{PersonID: personID, PurposeID: st.Purpose.ID, Granted: want,

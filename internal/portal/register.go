@@ -184,6 +184,10 @@ func (s *Service) RequestLogin(ctx context.Context, email string, send Sender) e
 		if err != nil {
 			return err
 		}
+		// A new login link replaces any earlier one.
+		if err := expireLinks(ctx, tx, id, 0, PurposeLogin); err != nil {
+			return err
+		}
 		token, tid, err := createToken(ctx, tx, PurposeLogin, id, email, nil)
 		if err != nil {
 			return err

@@ -156,6 +156,7 @@ func (s *Store) Run(ctx context.Context, erase Eraser) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	reason := fmt.Sprintf("retention: no permission and no activity for %d years", p.InactiveYears)
 	for _, c := range list {
 		// Still a candidate? Someone may have logged in or given
@@ -168,9 +169,11 @@ func (s *Store) Run(ctx context.Context, erase Eraser) (int, error) {
 			continue
 		}
 		if err := erase(ctx, c.PersonID, reason); err != nil {
-			return n, fmt.Errorf("retention: anonymise %d: %w", c.PersonID, err)
+			// One failure must not stop the others (it would, every night).
+			errs = append(errs, fmt.Errorf("retention: anonymise %d: %w", c.PersonID, err))
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }

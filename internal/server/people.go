@@ -192,10 +192,14 @@ func (s *Server) renderPersonPage(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
+	cases, err := s.offboarding.CasesOf(r.Context(), u.Scope(), person.ID)
+	if err != nil {
+		return err
+	}
 	p := s.page(r, "people", person.Name())
 	return s.render(w, r, status, peopletpl.Show(p, peopletpl.ShowData{
 		Person: person, Timeline: timeline, TimelineMore: more, Units: unitOpts,
-		Aff: f.Aff, AffErrors: translate(p.Printer, f.AffErrors), Consent: consentCard,
+		Aff: f.Aff, AffErrors: translate(p.Printer, f.AffErrors), Consent: consentCard, Cases: cases,
 	}))
 }
 
@@ -269,6 +273,9 @@ func (s *Server) personEdit(w http.ResponseWriter, r *http.Request) error {
 	person, err := s.personOrNotFound(r)
 	if err != nil {
 		return err
+	}
+	if person.ErasedAt != nil {
+		return errNotFound() // a tombstone is not edited
 	}
 	p := s.page(r, "people", "")
 	p.Title = p.T("person.edit.title", person.Name())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -11,10 +12,13 @@ import (
 	"alumnet/internal/portal"
 )
 
-// maxBulkInvite caps how many people one "invite everyone in this list"
-// reaches; a larger list is invited in parts (the rest stays uninvited
-// and a second click continues, as those invited skip for a week).
+// maxBulkInvite caps how many invitations one "invite everyone in this
+// list" sends; a second click continues with the rest (those invited are
+// skipped for a week).
 const maxBulkInvite = 1000
+
+// maxBulkScan bounds how many people one click looks at.
+const maxBulkScan = 20000
 
 // personInvite sends one person the invitation to the portal.
 func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) error {
@@ -53,13 +57,13 @@ func (s *Server) peopleInvite(w http.ResponseWriter, r *http.Request) error {
 	f := listFilter(q)
 	f.Sort, f.Limit = "name", 200
 	invited, skipped := 0, 0
-	for invited+skipped < maxBulkInvite {
+	for invited < maxBulkInvite && invited+skipped < maxBulkScan {
 		res, err := s.people.List(r.Context(), u.Scope(), f)
 		if err != nil {
 			return err
 		}
 		for _, row := range res.Rows {
-			if invited+skipped >= maxBulkInvite {
+			if invited >= maxBulkInvite {
 				break
 			}
 			ok, err := s.portal.Invite(r.Context(), u.ID, row.ID, s.portalMailer())
@@ -81,6 +85,12 @@ func (s *Server) peopleInvite(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/app/people?"+q.Encode())
 }
 
+// eraseReasons are how an erasure request can come in.
+var eraseReasons = []string{"request_email", "request_letter", "request_phone", "request_portal", "representative", "other"}
+
+// referenceRE is a case reference: letters, digits and . / -, with a digit.
+var referenceRE = regexp.MustCompile(`^(?i)[a-z0-9./-]*[0-9][a-z0-9./-]*$`)
+
 // personErase carries out an erasure request on the person's behalf.
 // Coordinators may not: erasure is for staff who handle such requests.
 func (s *Server) personErase(w http.ResponseWriter, r *http.Request) error {
@@ -95,19 +105,25 @@ func (s *Server) personErase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(r.PostForm.Get("erase_reason"))
-	if reason == "" || r.PostForm.Get("erase_confirm") != "1" {
+	// The tombstone keeps why, never who: a reason from a list and a case
+	// reference (with a digit, so not a name).
+	reason := r.PostForm.Get("erase_reason")
+	ref := strings.TrimSpace(r.PostForm.Get("erase_reference"))
+	if !contains(eraseReasons, reason) || r.PostForm.Get("erase_confirm") != "1" || (ref != "" && !referenceRE.MatchString(ref)) {
 		s.addFlash(r, "error", "erase.err.confirm")
 		return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10)+"#erase")
 	}
-	if len([]rune(reason)) > 500 {
-		reason = string([]rune(reason)[:500])
+	if ref != "" {
+		reason += " " + ref
 	}
 	err = s.portal.Erase(r.Context(), person.ID, portal.ErasedByStaff, u.ID, reason)
 	if errors.Is(err, portal.ErrNotFound) {
 		return errNotFound()
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.dropPortalSessions(r.Context(), person.ID); err != nil {
 		return err
 	}
 	s.addFlash(r, "success", "erase.done", person.ID)

@@ -7,8 +7,9 @@ import (
 )
 
 // Schedule registers the app's periodic work with the job queue: at night
-// the retention policy and clean-ups, in the morning the yearly "are your
-// details still right?" mails. Times are the organisation's.
+// the retention policy and clean-ups, early in the morning the reminders
+// of offboarding tasks, later the yearly "are your details still right?"
+// mails. Times are the organisation's.
 func (s *Server) Schedule() error {
 	loc := displayLocation()
 	tasks := []struct {
@@ -19,6 +20,7 @@ func (s *Server) Schedule() error {
 		{"retention", jobs.Daily{Hour: 3, Minute: 0, Location: loc}, s.RunRetention},
 		{"cleanup", jobs.Daily{Hour: 4, Minute: 0, Location: loc}, s.cleanup},
 		{"details-reminder", jobs.Daily{Hour: 10, Minute: 0, Location: loc}, s.RemindStale},
+		{"offboarding-reminders", jobs.Daily{Hour: 7, Minute: 0, Location: loc}, s.RemindOffboarding},
 	}
 	for _, t := range tasks {
 		if err := s.jobs.AddPeriodic(t.name, t.at, t.run); err != nil {

@@ -96,7 +96,7 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
 	d := portaltpl.HomeData{Profile: prof, Purposes: len(states),
 		Stale: prof.DetailsConfirmedAt == nil || time.Since(*prof.DetailsConfirmedAt) > staleAfter}
 	for _, st := range states {
-		if st.Granted {
+		if st.Allowed {
 			d.Granted++
 		}
 	}
@@ -233,7 +233,7 @@ func (s *Server) portalPermissions(w http.ResponseWriter, r *http.Request) error
 	var d portaltpl.PermissionsData
 	for _, st := range states {
 		v := portaltpl.Purpose{ID: st.Purpose.ID, TextID: st.Purpose.TextID, Key: st.Purpose.Key, Name: st.Purpose.Name(p.Lang),
-			Text: st.Purpose.Text(p.Lang), Version: st.Purpose.Version, Granted: st.Granted}
+			Text: st.Purpose.Text(p.Lang), Version: st.Purpose.Version, Granted: st.Allowed}
 		if st.Row != nil {
 			v.Since = &st.Row.At
 		}
@@ -269,7 +269,7 @@ func (s *Server) portalPermission(w http.ResponseWriter, r *http.Request) error 
 		if pu.ID == id {
 			found = true
 			textID = pu.TextID
-			if t, err := strconv.ParseInt(r.PostForm.Get("text_id"), 10, 64); err == nil && t > 0 && t <= pu.TextID {
+			if t, err := strconv.ParseInt(r.PostForm.Get("text_id"), 10, 64); err == nil && versionOf(r.Context(), s.consent, pu.ID, t) {
 				textID = t
 			}
 		}
@@ -343,7 +343,11 @@ func (s *Server) portalDelete(w http.ResponseWriter, r *http.Request) error {
 	if r.PostForm.Get("confirm") != "1" {
 		return s.render(w, r, http.StatusUnprocessableEntity, portaltpl.Delete(p, p.T("portal.delete.confirm.required")))
 	}
-	if err := s.portal.Erase(r.Context(), currentAlumnus(r).ID, portal.ErasedByPerson, 0, ""); err != nil {
+	id := currentAlumnus(r).ID
+	if err := s.portal.Erase(r.Context(), id, portal.ErasedByPerson, 0, ""); err != nil {
+		return err
+	}
+	if err := s.dropPortalSessions(r.Context(), id); err != nil {
 		return err
 	}
 	if err := s.portalSessions.Destroy(r.Context()); err != nil {

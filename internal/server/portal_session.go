@@ -164,3 +164,37 @@ func (s *Server) portalMailer() portal.Sender {
 		return s.jobs.SendMail(ctx, tx, "portal."+m.Kind+"."+itoa(int(m.TokenID)), m.PersonID, msg)
 	}
 }
+
+// dropPortalSessions ends every portal session of personID (other devices
+// too), after an erasure. Session data is encoded by scs, so the sessions
+// are read and decoded here; erasures are rare.
+func (s *Server) dropPortalSessions(ctx context.Context, personID int64) error {
+	rows, err := s.pool.Query(ctx, `SELECT token, data FROM sessions WHERE expiry > now()`)
+	if err != nil {
+		return err
+	}
+	var drop []string
+	for rows.Next() {
+		var token string
+		var data []byte
+		if err := rows.Scan(&token, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		if _, values, err := s.portalSessions.Codec.Decode(data); err == nil {
+			if id, ok := values["person_id"].(int64); ok && id == personID {
+				drop = append(drop, token)
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, token := range drop {
+		if err := s.portalSessions.Store.Delete(token); err != nil {
+			return err
+		}
+	}
+	return nil
+}

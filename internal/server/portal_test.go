@@ -118,7 +118,8 @@ func TestRegisterFlow(t *testing.T) {
 		t.Fatalf("confirmation mail %q %q", m.Subject, link)
 	}
 	var persons int
-	a.run(t, []handlerCase{{name: "the link's page only asks", path: link, wantCode: 200, wantBody: []string{"Confirm your registration", "<form method=\"post\">"}}})
+	a.run(t, []handlerCase{{name: "the link's page shows what is confirmed and only asks", path: link, wantCode: 200,
+		wantBody: []string{"Confirm your registration", "<form method=\"post\">", "Femke Bakker", "femke@example.nl", "Dierverzorging (2021)", news.NameEN}}})
 	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM persons WHERE first_name = 'Femke'`).Scan(&persons); err != nil || persons != 0 {
 		t.Fatalf("GET of the link created %d persons", persons)
 	}
@@ -339,6 +340,10 @@ func TestPortalExportAndDelete(t *testing.T) {
 		t.Fatalf("csv: %d %s", rec.Code, rec.Body.String())
 	}
 
+	// A second device's session.
+	a.request("POST", "/portal/login", url.Values{"email": {"noor@example.nl"}}, nil, nil)
+	_, link := a.mailTo("noor@example.nl")
+	other := a.portalCookie(link)
 	if rec := a.request("POST", "/portal/delete", url.Values{}, c, nil); rec.Code != 422 || !strings.Contains(rec.Body.String(), "Vink dit aan") {
 		t.Fatalf("delete without confirmation: %d", rec.Code)
 	}
@@ -348,6 +353,10 @@ func TestPortalExportAndDelete(t *testing.T) {
 	}
 	if rec := a.request("GET", "/portal", nil, c, nil); rec.Code != 303 {
 		t.Fatalf("session after erasure: %d", rec.Code)
+	}
+	var left int
+	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM sessions WHERE token = $1`, other[0].Value).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("the other device's session survived the erasure (%d, %v)", left, err)
 	}
 	var first string
 	var erased bool
@@ -400,12 +409,15 @@ func TestStaffInviteAndErase(t *testing.T) {
 		{name: "coordinator sees no erasure", as: &coord, path: "/app/people/" + pid(r.inSchool), wantCode: 200, notBody: []string{"/erase\""}},
 		{name: "coordinator cannot invite outside own units", as: &coord, method: "POST", path: "/app/people/" + pid(r.inCompany) + "/invite", wantCode: 404},
 		{name: "coordinator cannot erase", as: &coord, method: "POST", path: "/app/people/" + pid(r.inSchool) + "/erase",
-			form: url.Values{"erase_reason": {"x"}, "erase_confirm": {"1"}}, wantCode: 403},
+			form: url.Values{"erase_reason": {"request_email"}, "erase_confirm": {"1"}}, wantCode: 403},
 		{name: "staff invites", as: &staff, method: "POST", path: "/app/people/" + pid(r.inCompany) + "/invite", wantCode: 303},
 		{name: "erasure needs a reason and confirmation", as: &staff, method: "POST", path: "/app/people/" + pid(r.inSchool) + "/erase",
 			form: url.Values{"erase_confirm": {"1"}}, wantCode: 303, wantLocation: "/app/people/" + pid(r.inSchool)},
 		{name: "cross-site erase refused", as: &staff, method: "POST", path: "/app/people/" + pid(r.inSchool) + "/erase",
-			form: url.Values{"erase_reason": {"AVG-verzoek 12"}, "erase_confirm": {"1"}}, headers: crossSite, wantCode: 403},
+			form: url.Values{"erase_reason": {"request_email"}, "erase_reference": {"AVG-12"}, "erase_confirm": {"1"}}, headers: crossSite, wantCode: 403},
+		{name: "a name as reference is refused", as: &staff, method: "POST", path: "/app/people/" + pid(r.inSchool) + "/erase",
+			form: url.Values{"erase_reason": {"request_email"}, "erase_reference": {"José Pérez"}, "erase_confirm": {"1"}}, wantCode: 303,
+			wantLocation: "/app/people/" + pid(r.inSchool) + "#erase"},
 	})
 	m, link := a.mailTo("omer@example.nl")
 	if !strings.HasPrefix(link, "/invite/") || !strings.Contains(m.Subject, "alumninetwerk") {
@@ -432,8 +444,12 @@ func TestStaffInviteAndErase(t *testing.T) {
 	}
 	a.run(t, []handlerCase{
 		{name: "erase", as: &staff, method: "POST", path: "/app/people/" + pid(r.inSchool) + "/erase",
-			form: url.Values{"erase_reason": {"AVG-verzoek 12"}, "erase_confirm": {"1"}}, wantCode: 303, wantLocation: "/app/people"},
-		{name: "erased person shows no name", as: &staff, path: "/app/people/" + pid(r.inSchool), wantCode: 200, notBody: []string{"José", "jose@example.nl"}},
+			form: url.Values{"erase_reason": {"request_email"}, "erase_reference": {"AVG-2026-12"}, "erase_confirm": {"1"}}, wantCode: 303, wantLocation: "/app/people"},
+		{name: "erased person shows no name", as: &staff, path: "/app/people/" + pid(r.inSchool), wantCode: 200, notBody: []string{"José", "jose@example.nl", "/edit\""},
+			wantBody: []string{"zijn op"}},
+		{name: "a tombstone cannot be edited", as: &staff, path: "/app/people/" + pid(r.inSchool) + "/edit", wantCode: 404},
+		{name: "nor updated", as: &staff, method: "POST", path: "/app/people/" + pid(r.inSchool),
+			form: url.Values{"first_name": {"José"}, "last_name": {"Pérez"}, "language": {"nl"}, "version": {"2"}}, wantCode: 404},
 	})
 }
 

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +42,7 @@ func purposeViews(lang i18n.Lang, purposes []consent.Purpose) []portaltpl.Purpos
 
 // chosenConsents reads the ticked purposes and the text version shown with
 // each; only active purposes, and only their current or an earlier text.
-func chosenConsents(r *http.Request, purposes []consent.Purpose) (map[int64]int64, map[string]bool) {
+func chosenConsents(r *http.Request, cs *consent.Store, purposes []consent.Purpose) (map[int64]int64, map[string]bool) {
 	active := map[int64]consent.Purpose{}
 	for _, pu := range purposes {
 		active[pu.ID] = pu
@@ -53,14 +55,30 @@ func chosenConsents(r *http.Request, purposes []consent.Purpose) (map[int64]int6
 		if err != nil || !ok {
 			continue
 		}
+		// The version shown: the current one, or an earlier one of this
+		// purpose when the text changed while the form was open.
 		textID, err := strconv.ParseInt(r.PostForm.Get("text_"+raw), 10, 64)
-		if err != nil || textID <= 0 || textID > pu.TextID {
+		if err != nil || textID != pu.TextID && !versionOf(r.Context(), cs, pu.ID, textID) {
 			textID = pu.TextID
 		}
 		chosen[id] = textID
 		checked[raw] = true
 	}
 	return chosen, checked
+}
+
+// versionOf reports whether textID is a text version of the purpose.
+func versionOf(ctx context.Context, cs *consent.Store, purposeID, textID int64) bool {
+	versions, err := cs.Versions(ctx, purposeID)
+	if err != nil {
+		return false
+	}
+	for _, v := range versions {
+		if v.ID == textID {
+			return true
+		}
+	}
+	return false
 }
 
 // unitOptions are the units someone registering may pick: active ones, as
@@ -124,7 +142,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	reg.UnitID, _ = strconv.ParseInt(d.UnitID, 10, 64)
 	reg.FromYear, _ = strconv.Atoi(strings.TrimSpace(d.FromYear))
 	reg.ToYear, _ = strconv.Atoi(strings.TrimSpace(d.ToYear))
-	reg.Consents, d.Checked = chosenConsents(r, purposes)
+	reg.Consents, d.Checked = chosenConsents(r, s.consent, purposes)
 	reg.Normalize()
 	_, unitIDs, err := s.unitOptions(r)
 	if err != nil {
@@ -187,8 +205,48 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, purpose, pr
 		d.Invalid, status = true, http.StatusNotFound
 	case err != nil:
 		return err
+	case purpose == portal.PurposeRegister:
+		if d.Details, d.Purposes, err = s.registrationSummary(r, p, t); err != nil {
+			return err
+		}
 	}
 	return s.render(w, r, status, portaltpl.Confirm(p, d))
+}
+
+// registrationSummary is what a registration link confirms: the details
+// given and each permission ticked, with the text version that was shown.
+func (s *Server) registrationSummary(r *http.Request, p layout.Page, t portal.Token) ([]layout.Option, []portaltpl.Purpose, error) {
+	var reg portal.Registration
+	if err := json.Unmarshal(t.Payload, &reg); err != nil {
+		return nil, nil, err
+	}
+	unit := ""
+	if u, err := s.units.ByID(r.Context(), reg.UnitID); err == nil {
+		unit = u.Name
+	}
+	years := strconv.Itoa(reg.ToYear)
+	if reg.FromYear != 0 {
+		years = strconv.Itoa(reg.FromYear) + "–" + years
+	}
+	details := []layout.Option{
+		{Label: p.T("portal.name"), Value: reg.FirstName + " " + reg.LastName},
+		{Label: p.T("register.email"), Value: reg.Email},
+		{Label: p.T("register.kind." + reg.Kind), Value: unit + " (" + years + ")"},
+	}
+	var purposes []portaltpl.Purpose
+	for purposeID, textID := range reg.Consents {
+		versions, err := s.consent.Versions(r.Context(), purposeID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, v := range versions {
+			if v.ID == textID {
+				purposes = append(purposes, portaltpl.Purpose{ID: purposeID, TextID: textID, Name: v.Name(p.Lang), Text: v.Text(p.Lang), Version: v.Version})
+			}
+		}
+	}
+	slices.SortFunc(purposes, func(a, b portaltpl.Purpose) int { return cmp.Compare(a.ID, b.ID) })
+	return details, purposes, nil
 }
 
 // inLinkLanguage serves the page behind a link in the language of the
@@ -271,7 +329,7 @@ func (s *Server) invitationForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	checked := map[string]bool{}
 	for _, st := range states {
-		if st.Granted {
+		if st.Allowed {
 			checked[strconv.FormatInt(st.Purpose.ID, 10)] = true
 		}
 	}
@@ -312,7 +370,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	f := r.PostForm
 	d := portaltpl.InviteData{FirstName: strings.TrimSpace(f.Get("first_name")), LastName: strings.TrimSpace(f.Get("last_name")),
 		Language: f.Get("language"), Email: t.Email}
-	chosen, checked := chosenConsents(r, purposes)
+	chosen, checked := chosenConsents(r, s.consent, purposes)
 	d.Checked = checked
 	errs := map[string]string{}
 	for field, v := range map[string]string{"first_name": d.FirstName, "last_name": d.LastName} {
@@ -373,6 +431,7 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request, post bo
 		if _, noChoice := r.Cookie(i18n.CookieName); noChoice != nil {
 			if l, ok := i18n.Parse(prof.Language); ok {
 				p.Printer = i18n.For(l)
+				p.Title = p.T("unsub.title")
 			}
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"alumnet/internal/consent"
 	"alumnet/internal/jobs"
 	"alumnet/internal/mail"
+	"alumnet/internal/offboarding"
 	"alumnet/internal/people"
 	"alumnet/internal/portal"
 	"alumnet/internal/retention"
@@ -68,6 +69,7 @@ type Server struct {
 	portal         *portal.Service
 	portalSessions *scs.SessionManager
 	retention      *retention.Store
+	offboarding    *offboarding.Store
 }
 
 // Session limits for staff.
@@ -109,6 +111,7 @@ func New(d Deps) *Server {
 	s.consent = consent.NewStore(d.Pool)
 	s.portal = portal.New(d.Pool, s.consent)
 	s.retention = retention.NewStore(d.Pool)
+	s.offboarding = offboarding.NewStore(d.Pool, s.portal, s.consent)
 	s.portalSessions = newPortalSessions(newLazyStore(store), d.Config.SecureCookies())
 	// Session store failures (the database is away) get the app's own log
 	// line and error page instead of scs's default.

@@ -195,6 +195,8 @@ func entityURL(e audit.Entry) string {
 		return personURL(*e.EntityID)
 	case "consent_purpose":
 		return purposeURL(*e.EntityID)
+	case "checklist_item":
+		return offboardingItemURL(*e.EntityID)
 	}
 	return ""
 }
@@ -271,6 +273,12 @@ var valueKeys = map[string]string{
 	"user.language":                "lang.",
 	"consent.source":               "consent.source.",
 	"consent_purpose.lawful_basis": "consent.basis.",
+
+	// Offboarding checklist templates.
+	"departure_type.audience":         "offboarding.audience.",
+	"departure_type.leaving_reason":   "reason.",
+	"checklist_item.responsible_role": "offboarding.role.",
+	"checklist_item.kind":             "offboarding.kind.",
 }
 
 // unitFields hold unit ids (one, or a list).

@@ -3,6 +3,7 @@
 package people
 
 import (
+	"alumnet/internal/offboarding"
 	"net/url"
 	"strconv"
 	"strings"
@@ -37,6 +38,8 @@ type ShowData struct {
 	Aff          people.AffiliationInput
 	AffErrors    map[string]string
 	Consent      ConsentData
+	// Cases are the person's offboardings.
+	Cases []offboarding.Case
 }
 
 // FormData is the create/edit form.

@@ -231,7 +231,12 @@ func EraseCard(p layout.Page, person people.Person) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Input(layout.InputProps{Name: "erase_reason", Label: p.T("erase.reason"), MaxLength: 500, Autocomplete: "off"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("erase_reason", p.T("erase.reason"), "", "", p.T("erase.reason.choose"), eraseReasons(p)).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = layout.Input(layout.InputProps{Name: "erase_reference", Label: p.T("erase.reference"), MaxLength: 40, Autocomplete: "off",
+				Hint: p.T("erase.reference.hint")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -242,7 +247,7 @@ func EraseCard(p layout.Page, person people.Person) templ.Component {
 			var templ_7745c5c3_Var13 string
 			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(p.T("erase.confirm"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `people/portal_actions.templ`, Line: 38, Col: 104}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `people/portal_actions.templ`, Line: 40, Col: 104}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 			if templ_7745c5c3_Err != nil {
@@ -255,7 +260,7 @@ func EraseCard(p layout.Page, person people.Person) templ.Component {
 			var templ_7745c5c3_Var14 string
 			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(p.T("erase.submit"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `people/portal_actions.templ`, Line: 39, Col: 76}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `people/portal_actions.templ`, Line: 41, Col: 76}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 			if templ_7745c5c3_Err != nil {
@@ -268,6 +273,14 @@ func EraseCard(p layout.Page, person people.Person) templ.Component {
 		}
 		return nil
 	})
+}
+
+func eraseReasons(p layout.Page) []layout.Option {
+	var opts []layout.Option
+	for _, r := range []string{"request_email", "request_letter", "request_phone", "request_portal", "representative", "other"} {
+		opts = append(opts, layout.Option{Value: r, Label: p.T("erase.reason." + r)})
+	}
+	return opts
 }
 
 var _ = templruntime.GeneratedTemplate

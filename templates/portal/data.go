@@ -55,6 +55,10 @@ type MessageData struct {
 type ConfirmData struct {
 	Title, Text, Button string
 	Invalid             bool
+	// Details and Purposes show what a registration confirms: the details
+	// given and each permission ticked, with the text that was shown.
+	Details  []layout.Option
+	Purposes []Purpose
 }
 
 // LoginData is the portal login form.

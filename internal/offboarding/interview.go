@@ -1,0 +1,239 @@
+package offboarding
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"alumnet/internal/audit"
+	"alumnet/internal/db"
+	"alumnet/internal/people"
+	"alumnet/internal/portal"
+	"alumnet/internal/units"
+)
+
+// Rehire eligibility values and recommendation answers.
+var (
+	RehireValues    = []string{"eligible", "not_eligible", "review"}
+	RecommendValues = []string{"yes", "maybe", "no"}
+)
+
+// ExitInterview is what the leaver told in the exit interview.
+// Rehire eligibility is for HR (staff and administrators) only.
+type ExitInterview struct {
+	Highlights     string
+	Improvements   string
+	Takeaways      string
+	WouldRecommend string // yes, maybe, no, or "" (not asked)
+	OpenToContact  string // yes, no, or ""
+	Rehire         string // eligible, not_eligible, review, or ""
+	RehireReason   string
+	UpdatedAt      *time.Time
+	UpdatedBy      *string
+}
+
+// Normalize trims the answers.
+func (x *ExitInterview) Normalize() {
+	for _, f := range []*string{&x.Highlights, &x.Improvements, &x.Takeaways, &x.RehireReason} {
+		*f = strings.TrimSpace(*f)
+	}
+}
+
+// Validate returns field → message key. hr says whether rehire
+// eligibility is part of the form.
+func (x ExitInterview) Validate(hr bool) map[string]string {
+	errs := map[string]string{}
+	for field, v := range map[string]string{"highlights": x.Highlights, "improvements": x.Improvements, "takeaways": x.Takeaways} {
+		if utf8.RuneCountInString(v) > 5000 {
+			errs[field] = "err.too_long|5000"
+		}
+	}
+	if x.WouldRecommend != "" && !contains(RecommendValues, x.WouldRecommend) {
+		errs["would_recommend"] = "err.choice"
+	}
+	if x.OpenToContact != "" && x.OpenToContact != "yes" && x.OpenToContact != "no" {
+		errs["open_to_contact"] = "err.choice"
+	}
+	if hr {
+		switch {
+		case x.Rehire != "" && !contains(RehireValues, x.Rehire):
+			errs["rehire"] = "err.choice"
+		case (x.Rehire == "not_eligible" || x.Rehire == "review") && x.RehireReason == "":
+			errs["rehire_reason"] = "offboarding.err.rehire_reason"
+		case utf8.RuneCountInString(x.RehireReason) > 2000:
+			errs["rehire_reason"] = "err.too_long|2000"
+		}
+	}
+	return errs
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func yesNo(s string) *bool {
+	switch s {
+	case "yes":
+		b := true
+		return &b
+	case "no":
+		b := false
+		return &b
+	}
+	return nil
+}
+
+// Interview returns the case's exit interview (zero if none yet). Without
+// hr the rehire fields stay empty.
+func (s *Store) Interview(ctx context.Context, sc units.Scope, caseID int64, hr bool) (ExitInterview, error) {
+	if _, err := s.Case(ctx, sc, caseID); err != nil {
+		return ExitInterview{}, err
+	}
+	var x ExitInterview
+	var rec, rehire *string
+	var open *bool
+	err := s.pool.QueryRow(ctx, `SELECT e.highlights, e.improvements, e.takeaways, e.would_recommend, e.open_to_contact,
+			e.rehire_eligibility, e.rehire_reason, e.updated_at, u.name
+		FROM exit_interviews e LEFT JOIN users u ON u.id = e.updated_by WHERE e.case_id = $1`, caseID).
+		Scan(&x.Highlights, &x.Improvements, &x.Takeaways, &rec, &open, &rehire, &x.RehireReason, &x.UpdatedAt, &x.UpdatedBy)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ExitInterview{}, nil
+	}
+	if err != nil {
+		return ExitInterview{}, err
+	}
+	if rec != nil {
+		x.WouldRecommend = *rec
+	}
+	if open != nil {
+		x.OpenToContact = map[bool]string{true: "yes", false: "no"}[*open]
+	}
+	if hr && rehire != nil {
+		x.Rehire = *rehire
+	}
+	if !hr {
+		x.RehireReason = ""
+	}
+	return x, nil
+}
+
+// SaveInterview stores the exit interview and ticks the case's exit
+// interview items. Without hr the rehire fields keep what HR entered.
+func (s *Store) SaveInterview(ctx context.Context, sc units.Scope, actorID, caseID int64, x ExitInterview, hr bool) error {
+	c, err := s.Case(ctx, sc, caseID)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO exit_interviews (case_id, highlights, improvements, takeaways, would_recommend,
+				open_to_contact, rehire_eligibility, rehire_reason, updated_by, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+			ON CONFLICT (case_id) DO UPDATE SET highlights = $2, improvements = $3, takeaways = $4, would_recommend = $5,
+				open_to_contact = $6,
+				rehire_eligibility = CASE WHEN $10 THEN $7 ELSE exit_interviews.rehire_eligibility END,
+				rehire_reason = CASE WHEN $10 THEN $8 ELSE exit_interviews.rehire_reason END,
+				updated_by = $9, updated_at = now()`,
+			caseID, x.Highlights, x.Improvements, x.Takeaways, nullString(x.WouldRecommend), yesNo(x.OpenToContact),
+			nullIf(hr, x.Rehire), stringIf(hr, x.RehireReason), nullID(actorID), hr); err != nil {
+			return err
+		}
+		if c.Open() {
+			if _, err := tx.Exec(ctx, `UPDATE offboarding_items SET status = 'done', done_by = $2, done_at = now()
+				WHERE case_id = $1 AND kind = 'exit_interview' AND status = 'open'`, caseID, nullID(actorID)); err != nil {
+				return err
+			}
+		}
+		// The audit log names the fields, not what the leaver said.
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "offboarding.interview", PersonID: c.PersonID,
+			Entity: "offboarding", EntityID: caseID})
+	})
+}
+
+func nullIf(ok bool, s string) *string {
+	if !ok {
+		return nil
+	}
+	return nullString(s)
+}
+
+func stringIf(ok bool, s string) string {
+	if !ok {
+		return ""
+	}
+	return s
+}
+
+// Errors of the invitation step.
+var (
+	ErrEmailTaken = errors.New("offboarding: the address belongs to someone else")
+	ErrBadEmail   = errors.New("offboarding: not a valid e-mail address")
+)
+
+// Invite is the alumni invitation step: the personal address becomes the
+// person's primary address (the work address stops working; it stays as
+// another address), and the portal invitation goes there. For a departure
+// that calls for caution (dismissal, conflict) the caller must pass
+// confirmed, after showing the advice not to push contact.
+func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int64, email string, confirmed bool, send portal.Sender) (bool, error) {
+	c, err := s.Case(ctx, sc, caseID)
+	if err != nil {
+		return false, err
+	}
+	if c.Caution && !confirmed {
+		return false, ErrCautionNeeded
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if !people.ValidEmail(email) {
+		return false, ErrBadEmail
+	}
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var other int64
+		err := tx.QueryRow(ctx, `SELECT person_id FROM person_emails WHERE email = $1 AND is_primary AND person_id <> $2`,
+			email, c.PersonID).Scan(&other)
+		if err == nil {
+			return ErrEmailTaken
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE person_emails SET is_primary = false WHERE person_id = $1 AND is_primary AND email <> $2`,
+			c.PersonID, email); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email, is_primary) VALUES ($1, $2, true)
+			ON CONFLICT (person_id, email) DO UPDATE SET is_primary = true`, c.PersonID, email); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE offboarding_cases SET invitation_email = $2, invitation_sent_at = now(),
+			invitation_caution_confirmed = $3 WHERE id = $1`, caseID, email, c.Caution && confirmed)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	sent, err := s.portal.Invite(ctx, actorID, c.PersonID, send)
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE offboarding_items SET status = 'done', done_by = $2, done_at = now()
+		WHERE case_id = $1 AND kind = 'alumni_invitation' AND status = 'open'`, caseID, nullID(actorID)); err != nil {
+		return sent, err
+	}
+	return sent, nil
+}

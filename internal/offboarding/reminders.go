@@ -1,0 +1,82 @@
+package offboarding
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"alumnet/internal/db"
+)
+
+// Reminder is a mail to an item's assignee: 7 and 2 days before it is
+// due, and every day it is overdue.
+type Reminder struct {
+	ItemID       int64
+	CaseID       int64
+	To           string
+	AssigneeName string
+	Lang         string
+	PersonName   string
+	TitleNL      string
+	TitleEN      string
+	DueDate      time.Time
+	// DaysLeft is 7 or 2, or negative: days overdue.
+	DaysLeft int
+}
+
+// ReminderSender queues the reminder mail within tx.
+type ReminderSender func(ctx context.Context, tx pgx.Tx, r Reminder) error
+
+// dueRemindersSQL: open items of open cases with an active assignee, due
+// in exactly 7 or 2 days or overdue, not reminded yet today.
+const dueRemindersSQL = `
+SELECT i.id, i.case_id, u.email, u.name, u.language, p.first_name || ' ' || p.last_name, i.title_nl, i.title_en, i.due_date,
+	(i.due_date - $1::date)::int
+FROM offboarding_items i
+JOIN offboarding_cases c ON c.id = i.case_id AND c.status = 'open'
+JOIN users u ON u.id = i.assignee_id AND u.deactivated_at IS NULL
+JOIN persons p ON p.id = c.person_id
+WHERE i.status = 'open'
+  AND (i.due_date - $1::date IN (7, 2) OR i.due_date < $1::date)
+  AND (i.reminded_on IS NULL OR i.reminded_on < $1::date)
+ORDER BY i.due_date, i.id`
+
+// SendReminders sends the reminders due on day today, each in its own
+// transaction with its mail, at most one per item per day (also when the
+// job runs twice). It returns how many were sent.
+func (s *Store) SendReminders(ctx context.Context, today time.Time, send ReminderSender) (int, error) {
+	day := dateOf(today)
+	rows, err := s.pool.Query(ctx, dueRemindersSQL, day)
+	if err != nil {
+		return 0, fmt.Errorf("offboarding: reminders: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Reminder, error) {
+		var x Reminder
+		return x, r.Scan(&x.ItemID, &x.CaseID, &x.To, &x.AssigneeName, &x.Lang, &x.PersonName, &x.TitleNL, &x.TitleEN, &x.DueDate, &x.DaysLeft)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("offboarding: reminders: %w", err)
+	}
+	n := 0
+	for _, r := range list {
+		sent := false
+		err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, `UPDATE offboarding_items SET reminded_on = $2
+				WHERE id = $1 AND status = 'open' AND (reminded_on IS NULL OR reminded_on < $2)`, r.ItemID, day)
+			if err != nil || tag.RowsAffected() == 0 {
+				return err
+			}
+			sent = true
+			return send(ctx, tx, r)
+		})
+		if err != nil {
+			return n, fmt.Errorf("offboarding: remind item %d: %w", r.ItemID, err)
+		}
+		if sent {
+			n++
+		}
+	}
+	return n, nil
+}
