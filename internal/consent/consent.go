@@ -207,6 +207,10 @@ func decide(p Purpose, row *LedgerRow, erased bool) Decision {
 		return Decision{Allowed: true, Reason: ReasonLegitimateInterest}
 	case row == nil:
 		return Decision{Reason: ReasonNever}
+	case row.Granted && p.Basis == BasisConsent && row.Basis != BasisConsent:
+		// Recorded when the purpose rested on legitimate interest: since it
+		// needs consent, that row is no consent.
+		return Decision{Row: row, Reason: ReasonNever}
 	case row.Granted:
 		return Decision{Allowed: true, Row: row, Reason: ReasonGranted}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
+	"alumnet/internal/auth"
 	"alumnet/internal/consent"
 	"alumnet/internal/db"
 	"alumnet/internal/i18n"
@@ -136,7 +137,7 @@ func (s *Service) ConfirmRegistration(ctx context.Context, token string) (int64,
 		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email, is_primary, verified_at) VALUES ($1, $2, true, now())`,
 			personID, r.Email); err != nil {
 			if db.IsUniqueViolation(err, "") {
-				return ErrEmailTaken
+				return errConfirmedMeanwhile // the same address confirmed at the same moment
 			}
 			return err
 		}
@@ -169,7 +170,22 @@ func (s *Service) ConfirmRegistration(ctx context.Context, token string) (int64,
 		return audit.Write(ctx, tx, audit.Record{Action: "person.register", PersonID: personID, Entity: "person", EntityID: personID,
 			Details: map[string]any{"by": "person"}})
 	})
+	if errors.Is(err, errConfirmedMeanwhile) {
+		// Two confirmations of one address at once (a double click): the
+		// other one made the person; log in as them.
+		id, _, _, err := personByEmail(ctx, s.pool, confirmedEmail(ctx, s.pool, token))
+		return id, err
+	}
 	return personID, err
+}
+
+var errConfirmedMeanwhile = errors.New("portal: address confirmed meanwhile")
+
+// confirmedEmail is the address of a registration link.
+func confirmedEmail(ctx context.Context, q db.Querier, token string) string {
+	var email string
+	_ = q.QueryRow(ctx, `SELECT email FROM person_tokens WHERE token_hash = $1`, auth.HashToken(token)).Scan(&email)
+	return email
 }
 
 // RequestLogin mails a login link when email belongs to someone; otherwise

@@ -534,8 +534,24 @@ func TestScheduleAndCleanup(t *testing.T) {
 	if _, err := a.pool.Exec(ctx, `INSERT INTO rate_events (bucket, key, at) VALUES ('x', 'old', now() - interval '2 days'), ('x', 'new', now())`); err != nil {
 		t.Fatal(err)
 	}
+	// A registration nobody confirmed: its mail keeps no address after a week.
+	if _, err := a.pool.Exec(ctx, `INSERT INTO mail_deliveries (key, message_id, to_address, subject, text_body, language, status, sent_at, created_at)
+		VALUES ('portal.register.999', 'alumnet.00112233445566778899', 'late@example.nl', 'Bevestig', 'tekst', 'nl', 'sent', now(), now() - interval '8 days'),
+		       ('portal.register.998', 'alumnet.99887766554433221100', 'recent@example.nl', 'Bevestig', 'tekst', 'nl', 'sent', now(), now())`); err != nil {
+		t.Fatal(err)
+	}
 	if err := a.srv.cleanup(ctx); err != nil {
 		t.Fatal(err)
+	}
+	var kept []string
+	rows, _ := a.pool.Query(ctx, `SELECT to_address FROM mail_deliveries WHERE key IN ('portal.register.999', 'portal.register.998') ORDER BY key`)
+	for rows.Next() {
+		var s string
+		_ = rows.Scan(&s)
+		kept = append(kept, s)
+	}
+	if len(kept) != 2 || kept[0] != "recent@example.nl" || kept[1] != "" {
+		t.Fatalf("addresses after cleanup: %q", kept)
 	}
 	var tokens, events int
 	_ = a.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM person_tokens), (SELECT count(*) FROM rate_events)`).Scan(&tokens, &events)
