@@ -45,7 +45,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
-		log.Info("demo data loaded", "people", st.People, "units", st.Units, "affiliations", st.Affiliations)
+		log.Info("demo data loaded", "people", st.People, "units", st.Units, "affiliations", st.Affiliations,
+			"consents", st.Consents, "offboardings", st.Cases)
 	}
 	assets, err := web.NewAssets()
 	if err != nil {

@@ -38,6 +38,8 @@ type Options struct {
 // Stats count what was inserted.
 type Stats struct {
 	Units, People, Emails, Affiliations, Tags, PersonTags int
+	// Consents are ledger rows, Cases offboardings under way.
+	Consents, Cases int
 }
 
 // chunk is how many people are generated and copied at a time, so a million
@@ -100,15 +102,17 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, opts Options) (Stats, err
 				logf("%d of %d people", st.People, opts.People)
 			}
 		}
-		_, err = tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('persons', 'id'), greatest((SELECT max(id) FROM persons), 1))`)
-		return err
+		if _, err = tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('persons', 'id'), greatest((SELECT max(id) FROM persons), 1))`); err != nil {
+			return err
+		}
+		return g.activity(ctx, tx, &st)
 	})
 	if err != nil {
 		return Stats{}, err
 	}
 	// Fresh statistics, so the planner knows the tables are no longer empty,
 	// and a visibility map, so index-only scans need no heap visits.
-	if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) persons, person_emails, affiliations, person_tags, tags, units`); err != nil {
+	if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) persons, person_emails, affiliations, person_tags, tags, units, consent_ledger`); err != nil {
 		return st, fmt.Errorf("demo: analyze: %w", err)
 	}
 	return st, nil

@@ -25,11 +25,11 @@ func TestGenerateFillsAConsistentRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.People != n || st.Units != 17 || st.Tags != 12 {
+	if st.People != n || st.Units != 17 || st.Tags != 12 || st.Cases != 12 || st.Consents < n/5 {
 		t.Fatalf("stats = %+v", st)
 	}
 	counts := map[string]int{}
-	for _, table := range []string{"persons", "person_emails", "affiliations", "units", "tags", "person_tags"} {
+	for _, table := range []string{"persons", "person_emails", "affiliations", "units", "tags", "person_tags", "consent_ledger", "offboarding_cases"} {
 		var c int
 		if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&c); err != nil {
 			t.Fatal(err)
@@ -37,7 +37,7 @@ func TestGenerateFillsAConsistentRegistry(t *testing.T) {
 		counts[table] = c
 	}
 	want := map[string]int{"persons": n, "person_emails": st.Emails, "affiliations": st.Affiliations,
-		"units": st.Units, "tags": st.Tags, "person_tags": st.PersonTags}
+		"units": st.Units, "tags": st.Tags, "person_tags": st.PersonTags, "consent_ledger": st.Consents, "offboarding_cases": st.Cases}
 	for k, v := range want {
 		if counts[k] != v {
 			t.Errorf("%s: %d rows, stats say %d", k, counts[k], v)
