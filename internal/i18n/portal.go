@@ -139,6 +139,7 @@ var portalMessages = map[string]msg{
 	"invite.done":             {"Dank je! Je keuzes zijn opgeslagen.", "Thank you! Your choices have been saved."},
 	"invite.sent":             {"Uitnodiging voor het alumniportaal verstuurd aan %s.", "Alumni portal invitation sent to %s."},
 	"invite.skipped.no_email": {"%s heeft geen e-mailadres; er is geen uitnodiging verstuurd.", "%s has no e-mail address; no invitation was sent."},
+	"invite.skipped.caution":  {"%s vertrok na een ontslag of conflict; een uitnodiging gaat alleen via de stap in de offboarding, met bevestiging.", "%s left after a dismissal or a conflict; an invitation only goes through the offboarding's step, with a confirmation."},
 	"invite.skipped.recent":   {"%s is deze week al uitgenodigd; er is geen nieuwe uitnodiging verstuurd.", "%s was already invited this week; no new invitation was sent."},
 	"invite.bulk":             {"%d uitnodigingen verstuurd; %d overgeslagen (geen e-mailadres of deze week al uitgenodigd).", "%d invitations sent; %d skipped (no e-mail address, or already invited this week)."},
 	"invite.person":           {"Uitnodigen voor het portaal", "Invite to the portal"},

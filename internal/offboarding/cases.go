@@ -144,8 +144,14 @@ func (s *Store) Start(ctx context.Context, sc units.Scope, actorID int64, in Sta
 			kind = "study"
 		}
 		var affID int64
-		err = tx.QueryRow(ctx, `SELECT id FROM affiliations WHERE person_id = $1 AND unit_id = $2 AND end_date IS NULL
-			ORDER BY start_date DESC NULLS LAST, id DESC LIMIT 1`, in.PersonID, in.UnitID).Scan(&affID)
+		// The affiliation this leaving ends: one still running in the unit,
+		// or one with only a planned end (no leaving reason yet).
+		var start *time.Time
+		err = tx.QueryRow(ctx, `SELECT id, start_date FROM affiliations WHERE person_id = $1 AND unit_id = $2 AND leaving_reason IS NULL
+			ORDER BY end_date DESC NULLS FIRST, start_date DESC NULLS LAST, id DESC LIMIT 1`, in.PersonID, in.UnitID).Scan(&affID, &start)
+		if err == nil && start != nil && start.After(in.LeavingDate) {
+			return ErrLeavingBeforeStart
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			err = tx.QueryRow(ctx, `INSERT INTO affiliations (person_id, kind, unit_id) VALUES ($1, $2, $3) RETURNING id`,
 				in.PersonID, kind, in.UnitID).Scan(&affID)
@@ -196,6 +202,13 @@ func (s *Store) Start(ctx context.Context, sc units.Scope, actorID int64, in Sta
 	return caseID, err
 }
 
+func datePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Format(time.DateOnly)
+}
+
 func nullID(id int64) *int64 {
 	if id == 0 {
 		return nil
@@ -224,11 +237,11 @@ func personInScope(ctx context.Context, q db.Querier, sc units.Scope, personID i
 const caseColumns = `c.id, c.person_id, p.first_name || ' ' || p.last_name AS person_name, c.departure_type,
 	t.name_nl AS type_nl, t.name_en AS type_en, t.caution, t.audience, c.unit_id, u.name AS unit_name, c.affiliation_id,
 	c.leaving_date, c.manager_user_id, m.name AS manager_name, c.status, c.invitation_email, c.invitation_sent_at,
-	(SELECT max(pt.used_at) FROM person_tokens pt WHERE pt.person_id = c.person_id AND pt.purpose = 'invite'
-		AND pt.created_at >= coalesce(c.invitation_sent_at, c.created_at) - interval '1 minute') AS invitation_accepted_at,
+	(SELECT max(al.at) FROM audit_log al WHERE al.person_id = c.person_id AND al.action = 'person.accept_invitation'
+		AND c.invitation_sent_at IS NOT NULL AND al.at >= c.invitation_sent_at) AS invitation_accepted_at,
 	c.created_at, c.closed_at,
 	(SELECT count(*) FROM offboarding_items i WHERE i.case_id = c.id AND i.status = 'open')::int AS open_items,
-	(SELECT count(*) FROM offboarding_items i WHERE i.case_id = c.id AND i.status = 'open' AND i.due_date < current_date)::int AS overdue_items,
+	(SELECT count(*) FROM offboarding_items i WHERE i.case_id = c.id AND i.status = 'open' AND i.due_date < (now() AT TIME ZONE 'Europe/Amsterdam')::date)::int AS overdue_items,
 	(SELECT count(*) FROM offboarding_items i WHERE i.case_id = c.id AND i.status = 'open' AND i.required)::int AS required_open`
 
 const caseFrom = `FROM offboarding_cases c
@@ -241,7 +254,8 @@ const caseFrom = `FROM offboarding_cases c
 func (s *Store) Case(ctx context.Context, sc units.Scope, id int64) (Case, error) {
 	var b db.Builder
 	b.Where(`c.id = ` + b.Arg(id))
-	sc.PersonCondition(&b, "c.person_id")
+	b.Where(`p.erased_at IS NULL`)
+	sc.UnitCondition(&b, "c.unit_id")
 	rows, err := s.pool.Query(ctx, `SELECT `+caseColumns+` `+caseFrom+` `+b.WhereSQL(), b.Args()...)
 	if err != nil {
 		return Case{}, err
@@ -271,7 +285,7 @@ func (s *Store) Case(ctx context.Context, sc units.Scope, id int64) (Case, error
 func (s *Store) CasesOf(ctx context.Context, sc units.Scope, personID int64) ([]Case, error) {
 	var b db.Builder
 	b.Where(`c.person_id = ` + b.Arg(personID))
-	sc.PersonCondition(&b, "c.person_id")
+	sc.UnitCondition(&b, "c.unit_id")
 	rows, err := s.pool.Query(ctx, `SELECT `+caseColumns+` `+caseFrom+` `+b.WhereSQL()+` ORDER BY c.created_at DESC`, b.Args()...)
 	if err != nil {
 		return nil, err
@@ -310,7 +324,7 @@ func (s *Store) List(ctx context.Context, sc units.Scope, f Filter) ([]Case, boo
 		b.Where(`c.status = 'open'`)
 	}
 	if f.Overdue {
-		b.Where(`EXISTS (SELECT 1 FROM offboarding_items i WHERE i.case_id = c.id AND i.status = 'open' AND i.due_date < current_date)`)
+		b.Where(`EXISTS (SELECT 1 FROM offboarding_items i WHERE i.case_id = c.id AND i.status = 'open' AND i.due_date < (now() AT TIME ZONE 'Europe/Amsterdam')::date)`)
 	}
 	if f.DepartureType != "" {
 		b.Where(`c.departure_type = ` + b.Arg(f.DepartureType))
@@ -324,7 +338,8 @@ func (s *Store) List(ctx context.Context, sc units.Scope, f Filter) ([]Case, boo
 	if f.AfterID != 0 {
 		b.Where(`(c.leaving_date, c.id) > (` + b.Arg(f.AfterDate) + `::date, ` + b.Arg(f.AfterID) + `::bigint)`)
 	}
-	sc.PersonCondition(&b, "c.person_id")
+	b.Where(`p.erased_at IS NULL`)
+	sc.UnitCondition(&b, "c.unit_id")
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
@@ -360,7 +375,8 @@ func (s *Store) MyTasks(ctx context.Context, sc units.Scope, userID int64) ([]Ta
 	b.Where(`i.assignee_id = ` + b.Arg(userID))
 	b.Where(`i.status = 'open'`)
 	b.Where(`c.status = 'open'`)
-	sc.PersonCondition(&b, "c.person_id")
+	b.Where(`p.erased_at IS NULL`)
+	sc.UnitCondition(&b, "c.unit_id")
 	rows, err := s.pool.Query(ctx, `SELECT i.id, i.case_id, i.title_nl, i.title_en, i.description_nl, i.description_en,
 			i.responsible_role, i.kind, i.required, i.due_date, i.assignee_id, a.name AS assignee_name, i.status,
 			NULL::text AS done_by_name, i.done_at, i.note,
@@ -404,6 +420,13 @@ func (s *Store) UpdateItem(ctx context.Context, sc units.Scope, actorID, caseID,
 		return ErrRequiredOpen
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var status string
+		if err := tx.QueryRow(ctx, `SELECT status FROM offboarding_cases WHERE id = $1 FOR UPDATE`, caseID).Scan(&status); err != nil {
+			return err
+		}
+		if status != "open" {
+			return ErrClosed
+		}
 		_, err := tx.Exec(ctx, `UPDATE offboarding_items SET status = $3, note = $4, assignee_id = $5,
 				done_by = CASE WHEN $3 = 'open' THEN NULL WHEN status = $3 THEN done_by ELSE $6 END,
 				done_at = CASE WHEN $3 = 'open' THEN NULL WHEN status = $3 THEN done_at ELSE now() END
@@ -431,6 +454,14 @@ func (s *Store) Close(ctx context.Context, sc units.Scope, actorID, caseID int64
 		return ErrClosed
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		// The case row is locked, so no item reopens while it closes.
+		var status string
+		if err := tx.QueryRow(ctx, `SELECT status FROM offboarding_cases WHERE id = $1 FOR UPDATE`, caseID).Scan(&status); err != nil {
+			return err
+		}
+		if status != "open" {
+			return ErrClosed
+		}
 		var requiredOpen int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM offboarding_items WHERE case_id = $1 AND required AND status <> 'done'`,
 			caseID).Scan(&requiredOpen); err != nil {
@@ -448,10 +479,27 @@ func (s *Store) Close(ctx context.Context, sc units.Scope, actorID, caseID int64
 			return ErrClosed
 		}
 		if c.AffiliationID != nil {
-			if _, err := tx.Exec(ctx, `UPDATE affiliations SET end_date = $2,
-					start_date = CASE WHEN start_date > $2 THEN NULL ELSE start_date END,
+			var oldEnd *time.Time
+			var oldReason *string
+			var start *time.Time
+			if err := tx.QueryRow(ctx, `SELECT start_date, end_date, leaving_reason FROM affiliations WHERE id = $1 FOR UPDATE`,
+				*c.AffiliationID).Scan(&start, &oldEnd, &oldReason); err != nil {
+				return err
+			}
+			if start != nil && start.After(c.LeavingDate) {
+				return ErrLeavingBeforeStart
+			}
+			var reason string
+			if err := tx.QueryRow(ctx, `UPDATE affiliations SET end_date = $2,
 					leaving_reason = (SELECT leaving_reason FROM departure_types WHERE key = $3)
-				WHERE id = $1`, *c.AffiliationID, c.LeavingDate, c.DepartureType); err != nil {
+				WHERE id = $1 RETURNING leaving_reason`, *c.AffiliationID, c.LeavingDate, c.DepartureType).Scan(&reason); err != nil {
+				return err
+			}
+			if err := audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "affiliation.end", PersonID: c.PersonID,
+				Entity: "affiliation", EntityID: *c.AffiliationID, Details: map[string]any{"changes": map[string]any{
+					"end_date":       map[string]any{"old": datePtr(oldEnd), "new": c.LeavingDate.Format(time.DateOnly)},
+					"leaving_reason": map[string]any{"old": oldReason, "new": reason},
+				}}}); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `UPDATE persons SET updated_at = now() WHERE id = $1`, c.PersonID); err != nil {

@@ -218,22 +218,37 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email, is_primary) VALUES ($1, $2, true)
 			ON CONFLICT (person_id, email) DO UPDATE SET is_primary = true`, c.PersonID, email); err != nil {
+			if db.IsUniqueViolation(err, "") {
+				return ErrEmailTaken
+			}
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE offboarding_cases SET invitation_email = $2, invitation_sent_at = now(),
-			invitation_caution_confirmed = $3 WHERE id = $1`, caseID, email, c.Caution && confirmed)
-		return err
+		// An edit form opened before sees the change as a conflict; links
+		// still unused went to the old address and stop working.
+		if _, err := tx.Exec(ctx, `UPDATE persons SET version = version + 1, updated_at = now() WHERE id = $1`, c.PersonID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE person_tokens SET used_at = now()
+			WHERE person_id = $1 AND purpose IN ('invite', 'login') AND used_at IS NULL AND email <> $2`, c.PersonID, email); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE offboarding_cases SET invitation_caution_confirmed = invitation_caution_confirmed OR $2
+			WHERE id = $1`, caseID, c.Caution && confirmed); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "person.update", PersonID: c.PersonID, Entity: "person",
+			EntityID: c.PersonID, Details: map[string]any{"fields": []string{"primary_email"}}})
 	})
 	if err != nil {
 		return false, err
 	}
 	sent, err := s.portal.Invite(ctx, actorID, c.PersonID, send)
-	if err != nil {
+	if err != nil || !sent {
 		return false, err
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE offboarding_items SET status = 'done', done_by = $2, done_at = now()
-		WHERE case_id = $1 AND kind = 'alumni_invitation' AND status = 'open'`, caseID, nullID(actorID)); err != nil {
-		return sent, err
-	}
-	return sent, nil
+	// Only a sent invitation counts: the step is done, the case says when.
+	_, err = s.pool.Exec(ctx, `WITH c AS (UPDATE offboarding_cases SET invitation_email = $3, invitation_sent_at = now() WHERE id = $1)
+		UPDATE offboarding_items SET status = 'done', done_by = $2, done_at = now()
+		WHERE case_id = $1 AND kind = 'alumni_invitation' AND status = 'open'`, caseID, nullID(actorID), email)
+	return true, err
 }

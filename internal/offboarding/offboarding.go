@@ -39,6 +39,9 @@ var (
 	ErrUnitScope     = errors.New("offboarding: unit outside the caller's units")
 	ErrDuplicateType = errors.New("offboarding: a departure type with this key exists")
 	ErrCautionNeeded = errors.New("offboarding: sending needs an explicit confirmation for this departure")
+	// ErrLeavingBeforeStart means the leaving date lies before the start of
+	// the affiliation it would end.
+	ErrLeavingBeforeStart = errors.New("offboarding: the leaving date is before the affiliation's start")
 )
 
 // DepartureType is a kind of leaving, with its checklist template.

@@ -2,6 +2,7 @@ package offboarding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 type Reminder struct {
 	ItemID       int64
 	CaseID       int64
+	PersonID     int64
 	To           string
 	AssigneeName string
 	Lang         string
@@ -32,12 +34,12 @@ type ReminderSender func(ctx context.Context, tx pgx.Tx, r Reminder) error
 // dueRemindersSQL: open items of open cases with an active assignee, due
 // in exactly 7 or 2 days or overdue, not reminded yet today.
 const dueRemindersSQL = `
-SELECT i.id, i.case_id, u.email, u.name, u.language, p.first_name || ' ' || p.last_name, i.title_nl, i.title_en, i.due_date,
+SELECT i.id, i.case_id, c.person_id, u.email, u.name, u.language, p.first_name || ' ' || p.last_name, i.title_nl, i.title_en, i.due_date,
 	(i.due_date - $1::date)::int
 FROM offboarding_items i
 JOIN offboarding_cases c ON c.id = i.case_id AND c.status = 'open'
 JOIN users u ON u.id = i.assignee_id AND u.deactivated_at IS NULL
-JOIN persons p ON p.id = c.person_id
+JOIN persons p ON p.id = c.person_id AND p.erased_at IS NULL
 WHERE i.status = 'open'
   AND (i.due_date - $1::date IN (7, 2) OR i.due_date < $1::date)
   AND (i.reminded_on IS NULL OR i.reminded_on < $1::date)
@@ -54,12 +56,13 @@ func (s *Store) SendReminders(ctx context.Context, today time.Time, send Reminde
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Reminder, error) {
 		var x Reminder
-		return x, r.Scan(&x.ItemID, &x.CaseID, &x.To, &x.AssigneeName, &x.Lang, &x.PersonName, &x.TitleNL, &x.TitleEN, &x.DueDate, &x.DaysLeft)
+		return x, r.Scan(&x.ItemID, &x.CaseID, &x.PersonID, &x.To, &x.AssigneeName, &x.Lang, &x.PersonName, &x.TitleNL, &x.TitleEN, &x.DueDate, &x.DaysLeft)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("offboarding: reminders: %w", err)
 	}
 	n := 0
+	var errs []error
 	for _, r := range list {
 		sent := false
 		err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -72,11 +75,13 @@ func (s *Store) SendReminders(ctx context.Context, today time.Time, send Reminde
 			return send(ctx, tx, r)
 		})
 		if err != nil {
-			return n, fmt.Errorf("offboarding: remind item %d: %w", r.ItemID, err)
+			// One failure must not hold up the others (it would, every day).
+			errs = append(errs, fmt.Errorf("offboarding: remind item %d: %w", r.ItemID, err))
+			continue
 		}
 		if sent {
 			n++
 		}
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }

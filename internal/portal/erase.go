@@ -72,8 +72,11 @@ func (s *Service) Erase(ctx context.Context, personID int64, by string, staffUse
 			{`DELETE FROM mail_outbox WHERE to_address = ANY($1)`, []any{emails}},
 			// What the leaver said in the exit interview, notes on their
 			// offboarding, the personal address it collected.
-			{`UPDATE exit_interviews SET highlights = '', improvements = '', takeaways = '', rehire_reason = ''
+			{`UPDATE exit_interviews SET highlights = '', improvements = '', takeaways = '', rehire_reason = '',
+					rehire_eligibility = NULL, would_recommend = NULL, open_to_contact = NULL
 				WHERE case_id IN (SELECT id FROM offboarding_cases WHERE person_id = $1)`, []any{personID}},
+			// An offboarding under way stops: nobody is reminded about a tombstone.
+			{`UPDATE offboarding_cases SET status = 'closed', closed_at = now() WHERE person_id = $1 AND status = 'open'`, []any{personID}},
 			{`UPDATE offboarding_items SET note = '' WHERE note <> '' AND case_id IN (SELECT id FROM offboarding_cases WHERE person_id = $1)`, []any{personID}},
 			{`UPDATE offboarding_cases SET invitation_email = NULL WHERE person_id = $1`, []any{personID}},
 		}

@@ -103,6 +103,7 @@ type ExportOffboarding struct {
 	OpenToContact     *bool      `json:"open_to_contact"`
 	RehireEligibility *string    `json:"rehire_eligibility"`
 	RehireReason      *string    `json:"rehire_reason"`
+	Notes             []string   `json:"task_notes"`
 }
 
 // ExportActivity is one entry of the audit log about the person: who (a
@@ -181,13 +182,14 @@ func (s *Service) Export(ctx context.Context, personID int64) (Export, error) {
 				return err
 			}},
 		{`SELECT c.departure_type, u.name, c.leaving_date, c.status, e.updated_at, e.highlights, e.improvements, e.takeaways,
-				e.would_recommend, e.open_to_contact, e.rehire_eligibility, e.rehire_reason
+				e.would_recommend, e.open_to_contact, e.rehire_eligibility, e.rehire_reason,
+				coalesce((SELECT array_agg(i.note ORDER BY i.due_date, i.id) FROM offboarding_items i WHERE i.case_id = c.id AND i.note <> ''), '{}')
 			FROM offboarding_cases c JOIN units u ON u.id = c.unit_id LEFT JOIN exit_interviews e ON e.case_id = c.id
 			WHERE c.person_id = $1 ORDER BY c.created_at, c.id`,
 			func(r pgx.CollectableRow) error {
 				var o ExportOffboarding
 				err := r.Scan(&o.DepartureType, &o.Unit, &o.LeavingDate, &o.Status, &o.InterviewAt, &o.Highlights, &o.Improvements,
-					&o.Takeaways, &o.WouldRecommend, &o.OpenToContact, &o.RehireEligibility, &o.RehireReason)
+					&o.Takeaways, &o.WouldRecommend, &o.OpenToContact, &o.RehireEligibility, &o.RehireReason, &o.Notes)
 				x.Offboarding = append(x.Offboarding, o)
 				return err
 			}},

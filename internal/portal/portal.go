@@ -48,6 +48,9 @@ var (
 	ErrNotFound = errors.New("portal: person not found")
 	// ErrEmailTaken means another person already has the address.
 	ErrEmailTaken = errors.New("portal: e-mail address belongs to someone else")
+	// ErrCaution means the person left after a dismissal or a conflict and
+	// no one confirmed that an invitation is wanted.
+	ErrCaution = errors.New("portal: invitation needs the offboarding's confirmation")
 )
 
 // Service holds the portal's rules over the database.

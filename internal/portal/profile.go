@@ -269,10 +269,17 @@ func (s *Service) Invite(ctx context.Context, actorID, personID int64, send Send
 		if err != nil {
 			return err
 		}
-		var recent bool
+		var recent, caution bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM person_tokens WHERE person_id = $1 AND purpose = 'invite'
-			AND used_at IS NULL AND created_at > now() - interval '7 days')`, personID).Scan(&recent); err != nil || recent {
+				AND used_at IS NULL AND created_at > now() - interval '7 days'),
+			EXISTS (SELECT 1 FROM offboarding_cases c JOIN departure_types t ON t.key = c.departure_type
+				WHERE c.person_id = $1 AND t.caution AND NOT c.invitation_caution_confirmed)`, personID).Scan(&recent, &caution); err != nil || recent {
 			return err
+		}
+		if caution {
+			// Left after a dismissal or a conflict: only the offboarding's
+			// invitation step, with its explicit confirmation, invites.
+			return ErrCaution
 		}
 		token, tid, err := createToken(ctx, tx, PurposeInvite, personID, email, nil)
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"alumnet/internal/mail"
 	"alumnet/internal/offboarding"
 	"alumnet/internal/people"
+	"alumnet/internal/units"
 	"alumnet/templates/layout"
 	mailtpl "alumnet/templates/mail"
 	obtpl "alumnet/templates/offboarding"
@@ -46,19 +47,47 @@ func (s *Server) departureTypeOptions(r *http.Request) ([]layout.Option, map[str
 	return opts, byKey, nil
 }
 
-// staffOptions are the active users tasks can go to.
-func (s *Server) staffOptions(r *http.Request) ([]layout.Option, error) {
+// staffOptions are the users tasks of a case in unitID can go to (0: any
+// unit): active staff and administrators, and coordinators of that unit.
+// keep is listed too (the current assignee, even if no longer active), so
+// that saving a note does not unassign an item.
+func (s *Server) staffOptions(r *http.Request, unitID, keep int64) ([]layout.Option, error) {
 	users, err := s.users.Users(r.Context())
 	if err != nil {
 		return nil, err
 	}
+	var unit units.Unit
+	if unitID != 0 {
+		if unit, err = s.units.ByID(r.Context(), unitID); err != nil {
+			return nil, err
+		}
+	}
 	var opts []layout.Option
 	for _, u := range users {
-		if u.Active() {
+		if u.ID == keep || assignable(u, unit) {
 			opts = append(opts, layout.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
 		}
 	}
 	return opts, nil
+}
+
+// assignable reports whether u may get tasks of a case in unit (the zero
+// unit: when the unit is not known yet, coordinators are listed too).
+func assignable(u auth.User, unit units.Unit) bool {
+	if !u.Active() {
+		return false
+	}
+	return u.Role != auth.RoleCoordinator || unit.ID == 0 || u.Scope().Includes(unit)
+}
+
+// assignableID checks a submitted user id against assignable.
+func (s *Server) assignableID(r *http.Request, id, unitID int64) bool {
+	u, err := s.users.UserByID(r.Context(), id)
+	if err != nil {
+		return false
+	}
+	unit, err := s.units.ByID(r.Context(), unitID)
+	return err == nil && assignable(u, unit)
 }
 
 // cursor of the case list: leaving date and id.
@@ -125,7 +154,7 @@ func (s *Server) renderStart(w http.ResponseWriter, r *http.Request, status int,
 	if d.Units, err = s.scopedUnits(r, u.Scope()); err != nil {
 		return err
 	}
-	if d.Managers, err = s.staffOptions(r); err != nil {
+	if d.Managers, err = s.staffOptions(r, 0, 0); err != nil {
 		return err
 	}
 	p := s.page(r, "offboarding", "")
@@ -215,9 +244,7 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 	}
 	var managerID int64
 	if d.ManagerID != "" {
-		if managerID, err = strconv.ParseInt(d.ManagerID, 10, 64); err != nil {
-			errs["manager_id"] = "err.choice"
-		} else if m, err := s.users.UserByID(r.Context(), managerID); err != nil || !m.Active() {
+		if managerID, err = strconv.ParseInt(d.ManagerID, 10, 64); err != nil || errs["unit_id"] != "" || !s.assignableID(r, managerID, unitID) {
 			errs["manager_id"] = "err.choice"
 		}
 	}
@@ -246,6 +273,8 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, map[string]string{"unit_id": "offboarding.err.already_open"})
 	case errors.Is(err, offboarding.ErrUnitScope):
 		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, map[string]string{"unit_id": "aff.unit_scope"})
+	case errors.Is(err, offboarding.ErrLeavingBeforeStart):
+		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, map[string]string{"leaving_date": "offboarding.err.before_start"})
 	case errors.Is(err, offboarding.ErrNotFound):
 		return errNotFound()
 	case err != nil:
@@ -284,8 +313,13 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 			return err
 		}
 	}
-	if d.Assignees, err = s.staffOptions(r); err != nil {
+	if d.Assignees, err = s.staffOptions(r, d.Case.UnitID, 0); err != nil {
 		return err
+	}
+	for _, it := range d.Case.Items {
+		if it.AssigneeID != nil && it.AssigneeName != nil && !hasOption(d.Assignees, *it.AssigneeID) {
+			d.Assignees = append(d.Assignees, layout.Option{Value: strconv.FormatInt(*it.AssigneeID, 10), Label: *it.AssigneeName})
+		}
 	}
 	if d.InviteEmail == "" && d.Case.InvitationEmail != nil {
 		d.InviteEmail = *d.Case.InvitationEmail
@@ -323,6 +357,8 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, anchor strin
 		s.addFlash(r, "error", "offboarding.err.closed")
 	case errors.Is(err, offboarding.ErrRequiredOpen):
 		s.addFlash(r, "error", "offboarding.err.required_open")
+	case errors.Is(err, offboarding.ErrLeavingBeforeStart):
+		s.addFlash(r, "error", "offboarding.err.before_start")
 	case err != nil:
 		return err
 	}
@@ -348,7 +384,17 @@ func (s *Server) offboardingItem(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return errBadRequest(err)
 			}
-			if a, err := s.users.UserByID(r.Context(), aid); err != nil || !a.Active() {
+			c, err := s.offboarding.Case(r.Context(), u.Scope(), id)
+			if err != nil {
+				return err
+			}
+			current := int64(0)
+			for _, it := range c.Items {
+				if it.ID == itemID && it.AssigneeID != nil {
+					current = *it.AssigneeID
+				}
+			}
+			if aid != current && !s.assignableID(r, aid, c.UnitID) {
 				return errBadRequest(nil)
 			}
 			up.AssigneeID = aid
@@ -432,7 +478,8 @@ func (s *Server) offboardingInvite(w http.ResponseWriter, r *http.Request) error
 // RemindOffboarding mails assignees about tasks due in 7 or 2 days or
 // overdue (the daily job).
 func (s *Server) RemindOffboarding(ctx context.Context) error {
-	n, err := s.offboarding.SendReminders(ctx, today(), func(ctx context.Context, tx pgx.Tx, rem offboarding.Reminder) error {
+	day := today()
+	n, err := s.offboarding.SendReminders(ctx, day, func(ctx context.Context, tx pgx.Tx, rem offboarding.Reminder) error {
 		lang, ok := i18n.Parse(rem.Lang)
 		if !ok {
 			lang = i18n.Default
@@ -461,13 +508,24 @@ func (s *Server) RemindOffboarding(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		key := "offboarding.reminder." + strconv.FormatInt(rem.ItemID, 10) + "." + today().Format(time.DateOnly)
-		return s.jobs.SendMail(ctx, tx, key, 0, msg)
+		key := "offboarding.reminder." + strconv.FormatInt(rem.ItemID, 10) + "." + day.Format(time.DateOnly)
+		// The mail is about the leaver: erasing them erases it.
+		return s.jobs.SendMail(ctx, tx, key, rem.PersonID, msg)
 	})
 	if n > 0 {
 		s.log.Info("offboarding reminders", "sent", n)
 	}
 	return err
+}
+
+func hasOption(opts []layout.Option, id int64) bool {
+	v := strconv.FormatInt(id, 10)
+	for _, o := range opts {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
 }
 
 // auditView records that a staff member read a case (the exit interview

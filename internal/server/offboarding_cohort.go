@@ -236,10 +236,11 @@ func (s *Server) cohortConfirm(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/app/offboarding/cohort/summary")
 }
 
-// cohortSummary shows the last cohort this user graduated.
+// cohortSummary shows the cohort this user just graduated, once: the
+// report names people, so it leaves the session when it has been shown.
 func (s *Server) cohortSummary(w http.ResponseWriter, r *http.Request) error {
 	var rep offboarding.CohortReport
-	b := s.sessions.GetBytes(r.Context(), cohortSessionKey)
+	b := s.sessions.PopBytes(r.Context(), cohortSessionKey)
 	if b == nil || json.Unmarshal(b, &rep) != nil {
 		return redirect(w, r, "/app/offboarding/cohort")
 	}

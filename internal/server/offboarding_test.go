@@ -59,7 +59,8 @@ func TestOffboardingCases(t *testing.T) {
 		{name: "filter by month", as: &hr, path: "/app/offboarding?month=" + leaving[:7], wantCode: 200, wantBody: []string{`href="` + path + `"`}},
 		{name: "filter by another type", as: &hr, path: "/app/offboarding?type=retirement", wantCode: 200, wantBody: []string{"Niets gevonden"}},
 		{name: "closing is blocked by required items", as: &hr, method: "POST", path: path + "/close", form: url.Values{}, wantCode: 303},
-		{name: "with a message", as: &hr, path: path, wantCode: 200, wantBody: []string{"Rond eerst alle verplichte taken af."}},
+		{name: "with a message, still open", as: &hr, path: path, wantCode: 200, wantBody: []string{"Rond eerst alle verplichte taken af.", "Offboarding afronden"},
+			notBody: []string{`<span class="badge badge-muted">Afgerond</span>`}},
 		{name: "the person page links the case", as: &hr, path: "/app/people/" + pid(r.inCompany), wantCode: 200, wantBody: []string{`href="` + path + `"`}},
 	})
 
@@ -156,5 +157,30 @@ func TestOffboardingCautionNeedsConfirmation(t *testing.T) {
 	})
 	if a.mailCount("ruud@example.nl") != 1 {
 		t.Fatal("no invitation after confirming")
+	}
+}
+
+// TestOffboardingAssignees: tasks go to staff, or to a coordinator of the
+// case's unit, never to a coordinator elsewhere (who would get reminders
+// about a leaver they may not see).
+func TestOffboardingAssignees(t *testing.T) {
+	a := newTestApp(t)
+	r := a.seedRegistry()
+	hr := a.createUser("staff")
+	elsewhere := a.createUser("coordinator", r.school.ID)
+	a.run(t, []handlerCase{
+		{name: "a coordinator of another unit as manager", as: &hr, method: "POST", path: "/app/offboarding",
+			form: url.Values{"person_id": {pid(r.inCompany)}, "departure_type": {"resignation"}, "unit_id": {pid(r.company.ID)},
+				"leaving_date": {"2026-12-31"}, "manager_id": {pid(elsewhere.ID)}}, wantCode: 422, wantBody: []string{"Kies een van de opties."}},
+	})
+	path := a.startCase(hr, url.Values{"person_id": {pid(r.inCompany)}, "departure_type": {"resignation"}, "unit_id": {pid(r.company.ID)},
+		"leaving_date": {"2026-12-31"}})
+	page := a.do("GET", path, nil, &hr, nil).Body.String()
+	if strings.Contains(page, `<option value="`+pid(elsewhere.ID)+`"`) {
+		t.Error("a coordinator of another unit is offered as assignee")
+	}
+	item := regexp.MustCompile(`action="(` + path + `/items/\d+)"`).FindStringSubmatch(page)[1]
+	if rec := a.do("POST", item, url.Values{"status": {"open"}, "assignee_id": {pid(elsewhere.ID)}}, &hr, nil); rec.Code != 400 {
+		t.Fatalf("assigning a coordinator of another unit: %d", rec.Code)
 	}
 }

@@ -27,6 +27,10 @@ func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ok, err := s.portal.Invite(r.Context(), currentUser(r).ID, person.ID, s.portalMailer())
+	if errors.Is(err, portal.ErrCaution) {
+		s.addFlash(r, "warning", "invite.skipped.caution", person.Name())
+		return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10))
+	}
 	if err != nil {
 		return err
 	}
@@ -67,6 +71,9 @@ func (s *Server) peopleInvite(w http.ResponseWriter, r *http.Request) error {
 				break
 			}
 			ok, err := s.portal.Invite(r.Context(), u.ID, row.ID, s.portalMailer())
+			if errors.Is(err, portal.ErrCaution) {
+				ok, err = false, nil
+			}
 			if err != nil {
 				return err
 			}

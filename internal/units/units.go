@@ -232,3 +232,15 @@ func (sc Scope) PersonCondition(b *db.Builder, personCol string) {
 	b.Where(`EXISTS (SELECT 1 FROM affiliations sa WHERE sa.person_id = ` + personCol + `
 		AND sa.unit_id = ANY(ARRAY(SELECT id FROM units WHERE path && ` + b.Arg(sc.Roots) + `::bigint[])))`)
 }
+
+// UnitCondition adds to b the condition "the unit in column unitCol lies
+// within the scope"; it adds nothing for Everyone. Records that belong to a
+// unit (an offboarding case) use it besides PersonCondition: a coordinator
+// who once had the person in their units does not thereby see what
+// happens in another unit.
+func (sc Scope) UnitCondition(b *db.Builder, unitCol string) {
+	if sc.All {
+		return
+	}
+	b.Where(unitCol + ` = ANY(ARRAY(SELECT id FROM units WHERE path && ` + b.Arg(sc.Roots) + `::bigint[]))`)
+}
