@@ -37,6 +37,10 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the sender address of outgoing mail.
 	MailFrom string
+	// TrustedProxies are the networks of reverse proxies in front of the
+	// app; from them, X-Forwarded-For names the client (for login and
+	// rate limits). Empty: the connection's address is the client.
+	TrustedProxies []*net.IPNet
 }
 
 // SecureCookies reports whether session cookies must carry the Secure flag.
@@ -95,6 +99,25 @@ func Load(getenv func(string) string) (Config, error) {
 		if su, err := url.Parse(c.SMTPURL); err != nil || (su.Scheme != "smtp" && su.Scheme != "smtps") || su.Host == "" {
 			errs = append(errs, fmt.Errorf("SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465"))
 		}
+	}
+	for _, raw := range strings.Split(get("TRUSTED_PROXIES", ""), ",") {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		if !strings.Contains(raw, "/") {
+			if strings.Contains(raw, ":") {
+				raw += "/128"
+			} else {
+				raw += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is no address or network (like 10.0.0.0/8)", raw))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		errs = append(errs, fmt.Errorf("set both ALUMNET_ADMIN_EMAIL and ALUMNET_ADMIN_PASSWORD, or neither"))

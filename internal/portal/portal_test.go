@@ -604,3 +604,24 @@ func TestLinksStopAfterEmailChange(t *testing.T) {
 		t.Fatalf("login at the new address: %d %v", got, err)
 	}
 }
+
+func TestSetConsentTwiceWritesOnce(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if err := f.svc.Register(ctx, f.registration(t, "dubbel@example.nl"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	p := f.purpose(t, "events")
+	for range 3 {
+		if err := f.svc.SetConsent(ctx, id, p.ID, p.TextID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.svc.SetConsent(ctx, id, p.ID, p.TextID, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM consent_ledger WHERE person_id = $1 AND purpose_id = $2`, id, p.ID); n != 2 {
+		t.Fatalf("%d ledger rows for grant, grant, grant, withdraw; want 2", n)
+	}
+}

@@ -164,7 +164,7 @@ func (s *Server) renderStart(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) offboardingNew(w http.ResponseWriter, r *http.Request) error {
-	d := obtpl.StartData{Leaving: today().AddDate(0, 1, 0).Format(time.DateOnly)}
+	d := obtpl.StartData{Leaving: today().AddDate(0, 1, 0).Format(time.DateOnly), Language: string(langOf(r))}
 	if raw := r.URL.Query().Get("person"); raw != "" {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
@@ -197,7 +197,7 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 	u := currentUser(r)
 	f := r.PostForm
 	d := obtpl.StartData{PersonID: f.Get("person_id"), FirstName: strings.TrimSpace(f.Get("first_name")), LastName: strings.TrimSpace(f.Get("last_name")),
-		Email: strings.TrimSpace(f.Get("email")), Type: f.Get("departure_type"), UnitID: f.Get("unit_id"), Leaving: f.Get("leaving_date"),
+		Email: strings.TrimSpace(f.Get("email")), Language: f.Get("language"), Type: f.Get("departure_type"), UnitID: f.Get("unit_id"), Leaving: f.Get("leaving_date"),
 		ManagerID: f.Get("manager_id")}
 	errs := map[string]string{}
 	var personID int64
@@ -215,8 +215,11 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 		}
 		personID, d.PersonName = id, person.Name()
 	} else {
-		in := people.Input{FirstName: d.FirstName, LastName: d.LastName, PrimaryEmail: d.Email, Language: "nl"}
+		in := people.Input{FirstName: d.FirstName, LastName: d.LastName, PrimaryEmail: d.Email, Language: d.Language}
 		in.Normalize()
+		if d.Language != "" && d.Language != "nl" && d.Language != "en" {
+			errs["language"] = "err.choice"
+		}
 		for k, v := range in.Validate() {
 			switch k {
 			case "first_name", "last_name":
@@ -252,7 +255,7 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, errs)
 	}
 	if personID == 0 {
-		in := people.Input{FirstName: d.FirstName, LastName: d.LastName, PrimaryEmail: d.Email, Language: "nl"}
+		in := people.Input{FirstName: d.FirstName, LastName: d.LastName, PrimaryEmail: d.Email, Language: d.Language}
 		in.Normalize()
 		kind := "employment"
 		if dt.Audience == "school" {

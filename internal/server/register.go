@@ -176,7 +176,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 
 // allowed applies a rate limit per client address and per e-mail address.
 func (s *Server) allowed(r *http.Request, bucket string, perIP int, email string, perEmail int) (bool, error) {
-	ok, err := s.portal.Allow(r.Context(), bucket+".ip", clientIP(r), perIP, rateWindow)
+	ok, err := s.portal.Allow(r.Context(), bucket+".ip", s.clientKey(r), perIP, rateWindow)
 	if err != nil || !ok {
 		return ok, err
 	}

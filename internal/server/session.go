@@ -66,7 +66,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		data.Errors = translate(p.Printer, errs)
 		return s.render(w, r, http.StatusUnprocessableEntity, authpages.Login(p, data))
 	}
-	u, err := s.users.Authenticate(r.Context(), f.Email, f.Password, clientIP(r))
+	u, err := s.users.Authenticate(r.Context(), f.Email, f.Password, s.clientKey(r))
 	var throttled *auth.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
@@ -201,6 +201,43 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// clientKey is the client for throttling and rate limits: the connection's
+// address, or behind a trusted proxy the nearest untrusted address in
+// X-Forwarded-For. An IPv6 client counts by its /64, which one subscriber
+// gets whole (changing addresses within it gets around nothing).
+func (s *Server) clientKey(r *http.Request) string {
+	ip := net.ParseIP(clientIP(r))
+	if ip != nil && s.trusted(ip) {
+		hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop := net.ParseIP(strings.TrimSpace(hops[i]))
+			if hop == nil {
+				break
+			}
+			ip = hop
+			if !s.trusted(hop) {
+				break
+			}
+		}
+	}
+	if ip == nil {
+		return clientIP(r)
+	}
+	if ip.To4() == nil {
+		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	}
+	return ip.String()
+}
+
+func (s *Server) trusted(ip net.IP) bool {
+	for _, n := range s.cfg.TrustedProxies {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // inUserLanguage serves the set-password pages in the language the invited

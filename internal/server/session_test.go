@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"alumnet/internal/config"
 )
 
 func TestLoginLogout(t *testing.T) {
@@ -142,4 +145,38 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 		{name: "home redirects signed-in users", as: &u, path: "/", wantCode: 303, wantLocation: "/app"},
 		{name: "public home", path: "/", wantCode: 200, wantBody: []string{"/login"}},
 	})
+}
+
+func TestClientKey(t *testing.T) {
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{cfg: cfg}
+	cases := []struct {
+		remote, xff, want string
+	}{
+		{"198.51.100.7:1234", "", "198.51.100.7"},
+		{"198.51.100.7:1234", "203.0.113.9", "198.51.100.7"}, // not from a proxy: the header is ignored
+		{"10.1.2.3:1234", "203.0.113.9", "203.0.113.9"},
+		{"10.1.2.3:1234", "1.2.3.4, 203.0.113.9, 192.0.2.1", "203.0.113.9"}, // the nearest untrusted hop, not a forged first one
+		{"10.1.2.3:1234", "", "10.1.2.3"},
+		{"[2001:db8:1:2:3:4:5:6]:1234", "", "2001:db8:1:2::/64"},
+		{"10.1.2.3:1234", "2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		if got := s.clientKey(r); got != c.want {
+			t.Errorf("clientKey(%s, %q) = %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+	if _, err := config.Load(func(k string) string { return map[string]string{"TRUSTED_PROXIES": "proxy.local"}[k] }); err == nil {
+		t.Error("a host name was accepted as a trusted proxy")
+	}
 }

@@ -39,6 +39,7 @@ type StartData struct {
 	FirstName  string
 	LastName   string
 	Email      string
+	Language   string
 	Type       string
 	UnitID     string
 	Leaving    string
