@@ -47,7 +47,9 @@ CREATE TABLE offboarding_cases (
     affiliation_id    bigint REFERENCES affiliations (id) ON DELETE SET NULL,
     leaving_date      date NOT NULL,
     manager_user_id   bigint REFERENCES users (id),
-    status            text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+    -- closed: done, the affiliation ended; cancelled: the leaving did not
+    -- happen (a resignation withdrawn), the affiliation left alone.
+    status            text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed', 'cancelled')),
     -- The alumni invitation step: the personal address it went to, when,
     -- and (for a cautioned departure) that staff confirmed sending it.
     invitation_email  text,
@@ -57,7 +59,7 @@ CREATE TABLE offboarding_cases (
     created_at        timestamptz NOT NULL DEFAULT now(),
     closed_by         bigint REFERENCES users (id),
     closed_at         timestamptz,
-    CHECK ((status = 'closed') = (closed_at IS NOT NULL))
+    CHECK ((status = 'open') = (closed_at IS NULL))
 );
 CREATE INDEX offboarding_cases_person_idx ON offboarding_cases (person_id);
 CREATE INDEX offboarding_cases_open_idx ON offboarding_cases (status, leaving_date, id);

@@ -319,6 +319,8 @@ func (s *Store) List(ctx context.Context, sc units.Scope, f Filter) ([]Case, boo
 	switch f.Status {
 	case "closed":
 		b.Where(`c.status = 'closed'`)
+	case "cancelled":
+		b.Where(`c.status = 'cancelled'`)
 	case "all":
 	default:
 		b.Where(`c.status = 'open'`)
@@ -508,5 +510,64 @@ func (s *Store) Close(ctx context.Context, sc units.Scope, actorID, caseID int64
 		}
 		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "offboarding.close", PersonID: c.PersonID,
 			Entity: "offboarding", EntityID: caseID, Details: map[string]any{"leaving_date": c.LeavingDate.Format(time.DateOnly)}})
+	})
+}
+
+// Cancel ends a case whose leaving does not happen (a resignation
+// withdrawn, a case started for the wrong person): the affiliation is left
+// as it is, open tasks stay open but nobody is reminded of them any more.
+func (s *Store) Cancel(ctx context.Context, sc units.Scope, actorID, caseID int64) error {
+	c, err := s.Case(ctx, sc, caseID)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE offboarding_cases SET status = 'cancelled', closed_at = now(), closed_by = $2
+			WHERE id = $1 AND status = 'open'`, caseID, nullID(actorID))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrClosed
+		}
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "offboarding.cancel", PersonID: c.PersonID,
+			Entity: "offboarding", EntityID: caseID})
+	})
+}
+
+// Reschedule moves the leaving date of an open case; the due dates of the
+// open tasks move along (done ones keep theirs), and reminders start over.
+func (s *Store) Reschedule(ctx context.Context, sc units.Scope, actorID, caseID int64, leaving time.Time) error {
+	c, err := s.Case(ctx, sc, caseID)
+	if err != nil {
+		return err
+	}
+	shift := int(dateOf(leaving).Sub(dateOf(c.LeavingDate)).Hours() / 24)
+	if shift == 0 {
+		return nil
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var status string
+		var start *time.Time
+		if err := tx.QueryRow(ctx, `SELECT c.status, a.start_date FROM offboarding_cases c LEFT JOIN affiliations a ON a.id = c.affiliation_id
+			WHERE c.id = $1 FOR UPDATE OF c`, caseID).Scan(&status, &start); err != nil {
+			return err
+		}
+		if status != "open" {
+			return ErrClosed
+		}
+		if start != nil && start.After(leaving) {
+			return ErrLeavingBeforeStart
+		}
+		if _, err := tx.Exec(ctx, `UPDATE offboarding_cases SET leaving_date = $2 WHERE id = $1`, caseID, leaving); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE offboarding_items SET due_date = due_date + $2::int, reminded_on = NULL
+			WHERE case_id = $1 AND status = 'open'`, caseID, shift); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "offboarding.reschedule", PersonID: c.PersonID,
+			Entity: "offboarding", EntityID: caseID, Details: map[string]any{"changes": map[string]any{
+				"leaving_date": map[string]any{"old": c.LeavingDate.Format(time.DateOnly), "new": leaving.Format(time.DateOnly)}}}})
 	})
 }

@@ -385,3 +385,57 @@ func TestInvitationStep(t *testing.T) {
 		t.Fatal("accepted invitation not shown")
 	}
 }
+
+func TestRescheduleAndCancel(t *testing.T) {
+	f := newCaseFixture(t)
+	ctx := context.Background()
+	c := f.start(t, "resignation", "2026-05-31")
+	var done offboarding.Item
+	for _, it := range c.Items {
+		if it.Kind == "exit_interview" {
+			done = it
+			if err := f.store.UpdateItem(ctx, units.Everyone(), f.hr.ID, c.ID, it.ID, offboarding.ItemUpdate{Status: "done", AssigneeID: f.hr.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := f.store.Reschedule(ctx, units.Everyone(), f.hr.ID, c.ID, date("2026-06-30")); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := f.store.Case(ctx, units.Everyone(), c.ID)
+	if after.LeavingDate.Format(time.DateOnly) != "2026-06-30" {
+		t.Fatalf("leaving date %s", after.LeavingDate)
+	}
+	for i, it := range after.Items {
+		before := c.Items[i]
+		if before.ID != it.ID {
+			t.Fatal("items reordered")
+		}
+		switch {
+		case it.ID == done.ID && !it.DueDate.Equal(before.DueDate):
+			t.Errorf("a done item moved: %s → %s", before.DueDate, it.DueDate)
+		case it.ID != done.ID && it.DueDate.Sub(before.DueDate) != 30*24*time.Hour:
+			t.Errorf("%s moved %s, want 30 days", it.TitleEN, it.DueDate.Sub(before.DueDate))
+		}
+	}
+	if err := f.store.Reschedule(ctx, units.Everyone(), f.hr.ID, c.ID, date("2014-01-01")); !errors.Is(err, offboarding.ErrLeavingBeforeStart) {
+		t.Fatalf("a leaving date before the start: %v", err)
+	}
+	// Cancelled: the affiliation stays open, reminders stop, and a new case
+	// may start.
+	if err := f.store.Cancel(ctx, units.Everyone(), f.hr.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	var end *time.Time
+	if err := f.pool.QueryRow(ctx, `SELECT end_date FROM affiliations WHERE id = $1`, *c.AffiliationID).Scan(&end); err != nil || end != nil {
+		t.Fatalf("affiliation after cancelling: %v %v", end, err)
+	}
+	n, err := f.store.SendReminders(ctx, date("2026-06-29"), func(context.Context, pgx.Tx, offboarding.Reminder) error { return nil })
+	if err != nil || n != 0 {
+		t.Fatalf("reminders for a cancelled case: %d %v", n, err)
+	}
+	if err := f.store.Close(ctx, units.Everyone(), f.hr.ID, c.ID); !errors.Is(err, offboarding.ErrClosed) {
+		t.Fatalf("closing a cancelled case: %v", err)
+	}
+	f.start(t, "retirement", "2027-01-31")
+}

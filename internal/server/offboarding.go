@@ -111,7 +111,7 @@ func (s *Server) offboardingList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	d := obtpl.ListData{Query: q, Status: q.Get("status"), Overdue: q.Get("overdue") == "1", Type: q.Get("type"),
 		UnitID: q.Get("unit"), Month: q.Get("month"), Today: today()}
-	if d.Status != "closed" && d.Status != "all" {
+	if d.Status != "closed" && d.Status != "cancelled" && d.Status != "all" {
 		d.Status = "open"
 	}
 	f := offboarding.Filter{Status: d.Status, Overdue: d.Overdue, DepartureType: d.Type}
@@ -535,4 +535,33 @@ func hasOption(opts []layout.Option, id int64) bool {
 // is personal data).
 func auditView(actorID int64, c offboarding.Case) audit.Record {
 	return audit.Record{ActorID: actorID, Action: "offboarding.view", PersonID: c.PersonID, Entity: "offboarding", EntityID: c.ID}
+}
+
+func (s *Server) offboardingCancel(w http.ResponseWriter, r *http.Request) error {
+	return s.caseAction(w, r, "", func(u *auth.User, id int64) error {
+		if r.PostForm.Get("confirm") != "1" {
+			s.addFlash(r, "error", "offboarding.cancel.confirm_needed")
+			return nil
+		}
+		if err := s.offboarding.Cancel(r.Context(), u.Scope(), u.ID, id); err != nil {
+			return err
+		}
+		s.addFlash(r, "success", "offboarding.cancelled")
+		return nil
+	})
+}
+
+func (s *Server) offboardingReschedule(w http.ResponseWriter, r *http.Request) error {
+	return s.caseAction(w, r, "", func(u *auth.User, id int64) error {
+		leaving, err := time.Parse(time.DateOnly, r.PostForm.Get("leaving_date"))
+		if err != nil {
+			s.addFlash(r, "error", "offboarding.reschedule.bad_date")
+			return nil
+		}
+		if err := s.offboarding.Reschedule(r.Context(), u.Scope(), u.ID, id, leaving); err != nil {
+			return err
+		}
+		s.addFlash(r, "success", "offboarding.rescheduled", leaving.Format(time.DateOnly))
+		return nil
+	})
 }

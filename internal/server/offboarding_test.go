@@ -184,3 +184,21 @@ func TestOffboardingAssignees(t *testing.T) {
 		t.Fatalf("assigning a coordinator of another unit: %d", rec.Code)
 	}
 }
+
+func TestOffboardingRescheduleAndCancel(t *testing.T) {
+	a := newTestApp(t)
+	r := a.seedRegistry()
+	hr := a.createUser("staff")
+	path := a.startCase(hr, url.Values{"person_id": {pid(r.inCompany)}, "departure_type": {"resignation"}, "unit_id": {pid(r.company.ID)},
+		"leaving_date": {"2026-12-31"}})
+	a.run(t, []handlerCase{
+		{name: "reschedule", as: &hr, method: "POST", path: path + "/reschedule", form: url.Values{"leaving_date": {"2027-01-31"}}, wantCode: 303},
+		{name: "moved", as: &hr, path: path, wantCode: 200, wantBody: []string{"De vertrekdatum is nu 2027-01-31", "vertrekt 2027-01-31"}},
+		{name: "cancel needs the tick", as: &hr, method: "POST", path: path + "/cancel", form: url.Values{}, wantCode: 303},
+		{name: "still open", as: &hr, path: path, wantCode: 200, wantBody: []string{"Vink aan dat het vertrek niet doorgaat", "Offboarding afronden"}},
+		{name: "cancel", as: &hr, method: "POST", path: path + "/cancel", form: url.Values{"confirm": {"1"}}, wantCode: 303},
+		{name: "cancelled", as: &hr, path: path, wantCode: 200, wantBody: []string{"De offboarding is geannuleerd.", "Geannuleerd"}, notBody: []string{"Offboarding afronden"}},
+		{name: "in the cancelled list", as: &hr, path: "/app/offboarding?status=cancelled", wantCode: 200, wantBody: []string{`href="` + path + `"`}},
+		{name: "not in the open list", as: &hr, path: "/app/offboarding", wantCode: 200, notBody: []string{`href="` + path + `"`}},
+	})
+}

@@ -97,6 +97,8 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/offboarding/{id:[0-9]+}/interview", s.h(s.offboardingInterview))
 			r.Post("/offboarding/{id:[0-9]+}/invite", s.h(s.offboardingInvite))
 			r.Post("/offboarding/{id:[0-9]+}/close", s.h(s.offboardingClose))
+			r.Post("/offboarding/{id:[0-9]+}/cancel", s.h(s.offboardingCancel))
+			r.Post("/offboarding/{id:[0-9]+}/reschedule", s.h(s.offboardingReschedule))
 			r.Get("/offboarding/cohort", s.h(s.cohortNew))
 			r.Post("/offboarding/cohort/preview", s.h(s.cohortPreview))
 			r.Post("/offboarding/cohort/confirm", s.h(s.cohortConfirm))
