@@ -206,6 +206,11 @@ func TestAdminPagesOnPhone(t *testing.T) {
 		{"27-delivery-phone", "/app/admin/deliveries/1"},
 		{"28-retention-phone", "/app/admin/retention"},
 		{"29-purposes-phone", "/app/admin/purposes"},
+		{"50-offboarding-templates-phone", "/app/admin/offboarding"},
+		{"51-offboarding-checklist-phone", "/app/admin/offboarding/types/resignation"},
+		{"52-offboarding-list-phone", "/app/offboarding"},
+		{"53-cohort-phone", "/app/offboarding/cohort"},
+		{"54-offboarding-new-phone", "/app/offboarding/new"},
 	} {
 		step(t, ctx, pg.name, chromedp.Navigate(a.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
 		width, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`))
