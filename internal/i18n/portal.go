@@ -88,7 +88,7 @@ var portalMessages = map[string]msg{
 	"portal.email.hint":           {"We sturen eerst een bevestigingslink naar het nieuwe adres.", "We first send a confirmation link to the new address."},
 	"portal.email.submit":         {"Bevestigingslink sturen", "Send confirmation link"},
 	"portal.email.same":           {"Dit is al je e-mailadres.", "This already is your e-mail address."},
-	"portal.email.sent":           {"We hebben een bevestigingslink gestuurd naar %s. Je adres verandert zodra je op die link klikt.", "We have sent a confirmation link to %s. Your address changes once you click that link."},
+	"portal.email.sent":           {"We hebben een bevestigingslink naar het nieuwe adres gestuurd. Je adres verandert zodra je op die link klikt.", "We have sent a confirmation link to the new address. Your address changes once you click that link."},
 	"portal.email.confirm.title":  {"Nieuw e-mailadres bevestigen", "Confirm your new e-mail address"},
 	"portal.email.confirm.text":   {"Klik op de knop om dit adres voortaan te gebruiken.", "Click the button to use this address from now on."},
 	"portal.email.confirm.button": {"Adres bevestigen", "Confirm address"},

@@ -442,14 +442,14 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	needles := []string{first, last, email, "werk.example", "Zwaluwstaart-aan-Zee", "1234 5678"}
-	if hits := scanAll(t, f.pool, needles); len(hits) == 0 {
+	if hits := pgtest.FindText(t, f.pool, needles...); len(hits) == 0 {
 		t.Fatal("the scan finds nothing before erasure; it cannot prove anything")
 	}
 
 	if err := f.svc.Erase(ctx, id, portal.ErasedByPerson, 0, ""); err != nil {
 		t.Fatal(err)
 	}
-	if hits := scanAll(t, f.pool, needles); len(hits) > 0 {
+	if hits := pgtest.FindText(t, f.pool, needles...); len(hits) > 0 {
 		t.Fatalf("after erasure still found:\n%s", strings.Join(hits, "\n"))
 	}
 	// A tombstone, the ledger rows kept (pseudonymised), nothing allowed.
@@ -468,51 +468,6 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 	if err := f.svc.Erase(ctx, id, portal.ErasedByPerson, 0, ""); !errors.Is(err, portal.ErrNotFound) {
 		t.Fatalf("second erasure: %v", err)
 	}
-}
-
-// scanAll returns "table.column" for every text-like column of every table
-// whose value contains one of needles (case-insensitive).
-func scanAll(t *testing.T, pool *pgxpool.Pool, needles []string) []string {
-	t.Helper()
-	ctx := context.Background()
-	rows, err := pool.Query(ctx, `SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns
-		WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-		  AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')
-		  AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type col struct{ schema, table, column, typ string }
-	cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (col, error) {
-		var c col
-		return c, r.Scan(&c.schema, &c.table, &c.column, &c.typ)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cols) < 20 {
-		t.Fatalf("only %d columns to scan", len(cols))
-	}
-	var hits []string
-	for _, c := range cols {
-		ident := pgx.Identifier{c.schema, c.table}.Sanitize()
-		value := pgx.Identifier{c.column}.Sanitize() + "::text"
-		if c.typ == "bytea" {
-			// Read with its escapes; gob-encoded sessions keep strings readable.
-			value = "encode(" + pgx.Identifier{c.column}.Sanitize() + ", 'escape')"
-		}
-		for _, n := range needles {
-			var found bool
-			err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+ident+` WHERE strpos(lower(`+value+`), lower($1)) > 0)`, n).Scan(&found)
-			if err != nil {
-				t.Fatalf("scan %s.%s: %v", ident, c.column, err)
-			}
-			if found {
-				hits = append(hits, ident+"."+c.column+" contains "+n)
-			}
-		}
-	}
-	return hits
 }
 
 func TestYearlyDetailsReminder(t *testing.T) {

@@ -187,7 +187,8 @@ func (s *Server) portalEmailChange(w http.ResponseWriter, r *http.Request) error
 	if err := s.portal.RequestEmailChange(r.Context(), a.ID, email, s.portalMailer()); err != nil {
 		return err
 	}
-	s.addFlash(r, "info", "portal.email.sent", email)
+	// No address in the flash: session data is no place for personal data.
+	s.addFlash(r, "info", "portal.email.sent")
 	return redirect(w, r, "/portal/profile")
 }
 

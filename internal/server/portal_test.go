@@ -8,9 +8,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"alumnet/internal/consent"
 	"alumnet/internal/mail"
+	"alumnet/internal/pgtest"
 )
 
 var portalLinkRE = regexp.MustCompile(`http://alumnet\.test(/(?:register/confirm|portal/login|portal/email|invite)/[A-Za-z0-9_-]+)`)
@@ -557,5 +559,61 @@ func TestScheduleAndCleanup(t *testing.T) {
 	_ = a.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM person_tokens), (SELECT count(*) FROM rate_events)`).Scan(&tokens, &events)
 	if tokens != 1 || events != 1 {
 		t.Fatalf("after cleanup: %d links, %d rate events; want 1 and 1", tokens, events)
+	}
+}
+
+// TestErasureThroughTheApp erases someone who used the app the ordinary
+// way — registered, changed their address (one change still pending),
+// logged in on two devices, was offboarded with reminders and an exit
+// interview — and then reads every text column of the database: the name
+// and the addresses appear nowhere.
+func TestErasureThroughTheApp(t *testing.T) {
+	a := newTestApp(t)
+	r := a.seedRegistry()
+	hr := a.createUser("staff")
+	const first, last = "Wendelmoet", "Zeldenrust"
+	form := url.Values{"first_name": {first}, "last_name": {last}, "email": {"wendelmoet@example.nl"}, "language": {"nl"},
+		"kind": {"employment"}, "unit_id": {pid(r.company.ID)}, "to_year": {"2026"}}
+	if rec := a.request("POST", "/register", form, nil, nil); rec.Code != 200 {
+		t.Fatalf("register: %d", rec.Code)
+	}
+	_, link := a.mailTo("wendelmoet@example.nl")
+	c1 := a.portalCookie(link)
+	var id int64
+	if err := a.pool.QueryRow(context.Background(), `SELECT id FROM persons WHERE last_name = $1`, last).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	// A confirmed change, and a pending one.
+	a.request("POST", "/portal/email", url.Values{"new_email": {"w.zeldenrust@example.org"}}, c1, nil)
+	_, change := a.mailTo("w.zeldenrust@example.org")
+	if rec := a.request("POST", change, url.Values{}, c1, nil); rec.Code != 303 {
+		t.Fatalf("confirm change: %d", rec.Code)
+	}
+	a.request("POST", "/portal/email", url.Values{"new_email": {"wendel.pending@example.net"}}, c1, nil)
+	a.request("POST", "/portal/login", url.Values{"email": {"w.zeldenrust@example.org"}}, nil, nil)
+	_, login := a.mailTo("w.zeldenrust@example.org")
+	a.portalCookie(login) // a second device
+
+	// Offboarded, with an interview naming her and a reminder mail.
+	path := a.startCase(hr, url.Values{"person_id": {pid(id)}, "departure_type": {"resignation"}, "unit_id": {pid(r.company.ID)},
+		"leaving_date": {time.Now().In(displayLocation()).AddDate(0, 0, 17).Format(time.DateOnly)}})
+	if rec := a.do("POST", path+"/interview", url.Values{"highlights": {first + " trained the new team"}, "rehire": {"review"},
+		"rehire_reason": {"Ask " + last + "'s manager"}}, &hr, nil); rec.Code != 303 {
+		t.Fatalf("interview: %d", rec.Code)
+	}
+	if err := a.srv.RemindOffboarding(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	needles := []string{first, last, "wendelmoet@", "zeldenrust@", "wendel.pending"}
+	a.sentMails() // every queued mail delivered
+	if hits := pgtest.FindText(t, a.pool, needles...); len(hits) < 5 {
+		t.Fatalf("the scan finds too little before erasure to prove anything: %v", hits)
+	}
+	if rec := a.request("POST", "/portal/delete", url.Values{"confirm": {"1"}}, c1, nil); rec.Code != 200 {
+		t.Fatalf("delete: %d", rec.Code)
+	}
+	a.sentMails()
+	if hits := pgtest.FindText(t, a.pool, needles...); len(hits) > 0 {
+		t.Fatalf("after erasure still found:\n%s", strings.Join(hits, "\n"))
 	}
 }
