@@ -10,9 +10,8 @@ import (
 )
 
 // staleSQL finds people to ask "are your details still right?": not
-// erased, with an address, at least one permission given (they allow
-// contact), details not confirmed for a year, and not asked in the last
-// year either.
+// erased, with an address, at least one permission to contact them given,
+// details not confirmed for a year, and not asked in the last year either.
 const staleSQL = `
 SELECT p.id, p.first_name, p.language, e.email
 FROM persons p
@@ -24,7 +23,9 @@ WHERE p.erased_at IS NULL
 	SELECT 1 FROM consent_purposes cp
 	JOIN LATERAL (SELECT l.granted FROM consent_ledger l WHERE l.person_id = p.id AND l.purpose_id = cp.id
 		ORDER BY l.at DESC, l.id DESC LIMIT 1) latest ON latest.granted
-	WHERE cp.active)
+	-- Permissions to contact them; a directory listing or a published
+	-- story alone is no invitation to mail.
+	WHERE cp.active AND cp.key NOT IN ('directory', 'story_publication'))
 ORDER BY p.id
 LIMIT $1`
 

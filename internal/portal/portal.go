@@ -199,11 +199,14 @@ func (s *Service) Prune(ctx context.Context) error {
 	return nil
 }
 
-// personByEmail finds the unerased person whose primary address is email.
+// personByEmail finds the unerased person with address email: whose
+// primary address it is, else (a registration with an old address) whose
+// other address it is.
 func personByEmail(ctx context.Context, q db.Querier, email string) (id int64, name, lang string, err error) {
 	err = q.QueryRow(ctx, `SELECT p.id, p.first_name, p.language FROM persons p
-		JOIN person_emails e ON e.person_id = p.id AND e.is_primary
-		WHERE e.email = $1 AND p.erased_at IS NULL`, email).Scan(&id, &name, &lang)
+		JOIN person_emails e ON e.person_id = p.id
+		WHERE e.email = $1 AND p.erased_at IS NULL
+		ORDER BY e.is_primary DESC, e.verified_at IS NULL, p.id LIMIT 1`, email).Scan(&id, &name, &lang)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, "", "", ErrNotFound
 	}

@@ -580,3 +580,26 @@ func TestSetConsentTwiceWritesOnce(t *testing.T) {
 		t.Fatalf("%d ledger rows for grant, grant, grant, withdraw; want 2", n)
 	}
 }
+
+// TestRegisteringAnOtherAddress: someone registering with an address the
+// registry has as their other (old) address gets a login link, not a
+// second record.
+func TestRegisteringAnOtherAddress(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	in := people.Input{FirstName: "Bas", LastName: "Kramer", PrimaryEmail: "bas@nieuw.example", OtherEmails: []string{"bas@oud.example"}, Language: "nl"}
+	in.Normalize()
+	id, err := f.people.CreatePerson(ctx, 0, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Register(ctx, f.registration(t, "bas@oud.example"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.lastMail(t); m.Kind != "known" || m.PersonID != id {
+		t.Fatalf("registration with an other address: %+v", m)
+	}
+	if n := f.count(t, `SELECT count(*) FROM persons`); n != 1 {
+		t.Fatalf("%d persons", n)
+	}
+}

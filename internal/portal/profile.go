@@ -228,6 +228,10 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (int64, 
 			return err
 		}
 		personID = t.PersonID
+		var erased bool
+		if err := tx.QueryRow(ctx, `SELECT erased_at IS NOT NULL FROM persons WHERE id = $1 FOR UPDATE`, personID).Scan(&erased); err != nil || erased {
+			return ErrLinkInvalid
+		}
 		// Links sent to the old address (or to another new one) stop working.
 		if err := expireLinks(ctx, tx, personID, t.ID); err != nil {
 			return err

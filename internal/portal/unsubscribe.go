@@ -28,9 +28,10 @@ func (s *Service) secret(ctx context.Context, name string) ([]byte, error) {
 		return nil, err
 	}
 	var key []byte
-	err := s.pool.QueryRow(ctx, `WITH ins AS (
-			INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value)
-		SELECT value FROM ins UNION ALL SELECT value FROM app_secrets WHERE name = $1 LIMIT 1`, name, fresh).Scan(&key)
+	// DO UPDATE (to the same name) returns the row that won, also when two
+	// processes make the first one at the same moment.
+	err := s.pool.QueryRow(ctx, `INSERT INTO app_secrets (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING value`, name, fresh).Scan(&key)
 	if err != nil {
 		return nil, fmt.Errorf("portal: secret %s: %w", name, err)
 	}

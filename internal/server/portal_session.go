@@ -150,8 +150,14 @@ func (s *Server) portalMailer() portal.Sender {
 		p := i18n.For(lang)
 		k := "mail.alumni." + m.Kind
 		link := s.cfg.BaseURL.String() + linkPaths[m.Kind] + m.Token
+		// A registration is not confirmed yet: the name is whatever someone
+		// typed, so the mail does not repeat it.
+		greeting := p.T("mail.greeting", m.Name)
+		if m.Kind == portal.PurposeRegister {
+			greeting = p.T("mail.greeting.plain")
+		}
 		d := mailtpl.LinkMailData{
-			Paragraphs: []string{p.T("mail.greeting", m.Name), p.T(k + ".intro")},
+			Paragraphs: []string{greeting, p.T(k + ".intro")},
 			Link:       link,
 			Button:     p.T(k + ".button"),
 			Notes:      []string{linkValidity(p, m.Kind), p.T(k + ".ignore")},
