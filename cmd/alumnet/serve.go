@@ -26,8 +26,13 @@ const demoPeople = 3000
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	workersOnly := fs.Bool("workers-only", false, "run the job workers (mail, reminders, retention) without the web server")
+	noWorkers := fs.Bool("no-workers", false, "serve the web app without job workers (another process runs them with -workers-only)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *workersOnly && *noWorkers {
+		return errors.New("serve: -workers-only and -no-workers exclude each other")
 	}
 	d, err := openDatabase(ctx, cfg, log)
 	if err != nil {
@@ -60,27 +65,37 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if err != nil {
 		return err
 	}
-	// The job workers send the mail; they start before the web server and
-	// stop after it (deferred), letting running jobs finish.
+	// The job workers send the mail and run the periodic tasks; they start
+	// before the web server and stop after it (deferred), letting running
+	// jobs finish.
 	workers, err := jobs.New(d.Pool, mailer, log, jobs.Options{})
 	if err != nil {
 		return err
 	}
-	if err := workers.Start(ctx); err != nil {
-		return err
-	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := workers.Stop(stopCtx); err != nil {
-			log.Error("stop job workers", "err", err)
-		}
-	}()
-	log.Info("job workers started", "mail_via", fmt.Sprint(mailer))
 	srv := server.New(server.Deps{Config: cfg, Log: log, Pool: d.Pool, Assets: assets, Policy: policy, Mailer: mailer, Jobs: workers})
 	defer srv.Close()
-	if err := srv.Schedule(); err != nil {
-		return err
+	if !*noWorkers {
+		// Without workers the web process still enqueues (in the
+		// transaction of the cause); a -workers-only process sends.
+		if err := srv.Schedule(); err != nil {
+			return err
+		}
+		if err := workers.Start(ctx); err != nil {
+			return err
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := workers.Stop(stopCtx); err != nil {
+				log.Error("stop job workers", "err", err)
+			}
+		}()
+		log.Info("job workers started", "mail_via", fmt.Sprint(mailer))
+	}
+	if *workersOnly {
+		<-ctx.Done()
+		log.Info("shutting down")
+		return nil
 	}
 
 	httpSrv := &http.Server{
