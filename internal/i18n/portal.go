@@ -216,6 +216,7 @@ var portalMessages = map[string]msg{
 
 	// Link mails
 	"mail.greeting":                    {"Hallo %s,", "Hello %s,"},
+	"mail.greeting.plain":              {"Hallo,", "Hello,"},
 	"mail.link.minutes":                {"De link werkt één keer en is %d minuten geldig.", "The link works once and is valid for %d minutes."},
 	"mail.link.hours":                  {"De link werkt één keer en is %d uur geldig.", "The link works once and is valid for %d hours."},
 	"mail.link.days":                   {"De link is %d dagen geldig.", "The link is valid for %d days."},
