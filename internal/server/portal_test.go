@@ -119,6 +119,10 @@ func TestRegisterFlow(t *testing.T) {
 	if m.Subject != "Confirm your registration with the alumni network" || !strings.Contains(m.HTML, link) || !strings.HasPrefix(link, "/register/confirm/") {
 		t.Fatalf("confirmation mail %q %q", m.Subject, link)
 	}
+	// The name is not confirmed yet: the mail does not repeat it.
+	if !strings.HasPrefix(m.Text, "Hello,\n") || strings.Contains(m.Text, "Femke") {
+		t.Errorf("confirmation mail greeting:\n%s", m.Text)
+	}
 	var persons int
 	a.run(t, []handlerCase{{name: "the link's page shows what is confirmed and only asks", path: link, wantCode: 200,
 		wantBody: []string{"Confirm your registration", "<form method=\"post\">", "Femke Bakker", "femke@example.nl", "Dierverzorging (2021)", news.NameEN}}})
