@@ -621,3 +621,9 @@ func TestErasureThroughTheApp(t *testing.T) {
 		t.Fatalf("after erasure still found:\n%s", strings.Join(hits, "\n"))
 	}
 }
+
+func TestPublicHomeLeadsAlumniIn(t *testing.T) {
+	a := newTestApp(t)
+	a.run(t, []handlerCase{{name: "home", path: "/", wantCode: 200,
+		wantBody: []string{`href="/register"`, `href="/portal/login"`, `href="/login"`, "Oud-medewerker of oud-student?"}}})
+}
