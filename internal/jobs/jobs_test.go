@@ -23,6 +23,7 @@ import (
 
 	"alumnet/internal/i18n"
 	"alumnet/internal/mail"
+	"alumnet/internal/mail/smtptest"
 	"alumnet/internal/pgtest"
 )
 
@@ -34,15 +35,15 @@ type env struct {
 	t      *testing.T
 	pool   *pgxpool.Pool
 	jobs   *Jobs
-	smtp   *testSMTP
+	smtp   *smtptest.Server
 	sender *mail.SMTP
 }
 
 func newEnv(t *testing.T, opts Options, wrap func(mail.Sender) mail.Sender) *env {
 	t.Helper()
 	d := pgtest.New(t)
-	ts := startSMTP(t)
-	sender, err := mail.NewSMTP("smtp://"+ts.addr+"?tls=none", "Alumnet <alumni@example.nl>")
+	ts := smtptest.Start(t, smtptest.Options{})
+	sender, err := mail.NewSMTP("smtp://"+ts.Addr+"?tls=none", "Alumnet <alumni@example.nl>")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,18 +173,18 @@ func TestSendMailCommittedIsDeliveredOnce(t *testing.T) {
 	}
 	e.wait()
 
-	got := e.smtp.messages()
+	got := e.smtp.Messages()
 	if len(got) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(got))
 	}
 	r := got[0]
-	if r.from != "alumni@example.nl" || len(r.to) != 1 || r.to[0] != "fatima@example.org" {
-		t.Errorf("envelope from %q to %v", r.from, r.to)
+	if r.From != "alumni@example.nl" || len(r.To) != 1 || r.To[0] != "fatima@example.org" {
+		t.Errorf("envelope from %q to %v", r.From, r.To)
 	}
 	d := e.delivery("test:once")
-	msg, err := netmail.ReadMessage(bytes.NewReader(r.data))
+	msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
 	if err != nil {
-		t.Fatalf("unreadable message: %v\n%s", err, r.data)
+		t.Fatalf("unreadable message: %v\n%s", err, r.Data)
 	}
 	h := msg.Header
 	if to, err := h.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != "fatima@example.org" {
@@ -241,8 +242,8 @@ func TestSendMailRolledBackSendsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.wait()
-	got := e.smtp.messages()
-	if len(got) != 1 || got[0].to[0] != "somebody@example.org" {
+	got := e.smtp.Messages()
+	if len(got) != 1 || got[0].To[0] != "somebody@example.org" {
 		t.Fatalf("received %+v, want only the committed mail", got)
 	}
 	if _, err := mail.NewDeliveries(e.pool).ByKey(context.Background(), "test:rolled-back"); !errors.Is(err, mail.ErrNotFound) {
@@ -282,7 +283,7 @@ func TestSameKeyIsSentOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.wait()
-	if got := e.smtp.messages(); len(got) != 2 {
+	if got := e.smtp.Messages(); len(got) != 2 {
 		t.Fatalf("received %d mails, want 2 (one per key)", len(got))
 	}
 	if n := e.count(`SELECT count(*) FROM river_job`); n != 2 {
@@ -297,7 +298,7 @@ func TestSameKeyIsSentOnce(t *testing.T) {
 
 func TestTemporaryRefusalIsRetried(t *testing.T) {
 	e := newEnv(t, Options{}, nil)
-	e.smtp.refuseRcpt(1, 451, "Greylisted, please try again later")
+	e.smtp.RefuseRcpt(1, 451, "Greylisted, please try again later")
 	if err := e.send("test:retry", 0, invitation(t, "greylisted@example.org", i18n.NL), true); err != nil {
 		t.Fatal(err)
 	}
@@ -312,14 +313,14 @@ func TestTemporaryRefusalIsRetried(t *testing.T) {
 		log[2].Status != mail.StatusSent || log[2].Attempt != 2 {
 		t.Errorf("log %+v", log)
 	}
-	if got := e.smtp.messages(); len(got) != 1 {
+	if got := e.smtp.Messages(); len(got) != 1 {
 		t.Errorf("received %d mails, want 1", len(got))
 	}
 }
 
 func TestPermanentRefusalIsNotRetried(t *testing.T) {
 	e := newEnv(t, Options{}, nil)
-	e.smtp.refuseRcpt(100, 550, "No such user here")
+	e.smtp.RefuseRcpt(100, 550, "No such user here")
 	if err := e.send("test:refused", 0, invitation(t, "unknown@example.org", i18n.NL), true); err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +341,7 @@ func TestPermanentRefusalIsNotRetried(t *testing.T) {
 	if log := e.log(d.ID); len(log) != 2 || log[1].Status != mail.StatusFailed {
 		t.Errorf("log %+v", log)
 	}
-	if got := e.smtp.messages(); len(got) != 0 {
+	if got := e.smtp.Messages(); len(got) != 0 {
 		t.Errorf("received %d mails", len(got))
 	}
 }
@@ -394,7 +395,7 @@ func TestSentDeliveryIsNotSentAgain(t *testing.T) {
 	if job := e.finishedJob(d, 2); job.State != rivertype.JobStateCompleted {
 		t.Errorf("second run: %s", job.State)
 	}
-	if got := e.smtp.messages(); len(got) != 1 {
+	if got := e.smtp.Messages(); len(got) != 1 {
 		t.Errorf("received %d mails, want 1", len(got))
 	}
 	if log := e.log(d.ID); len(log) != 2 {
@@ -428,13 +429,13 @@ func TestCrashAfterAcceptSendsSameMessageID(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.wait()
-	got := e.smtp.messages()
+	got := e.smtp.Messages()
 	if len(got) != 2 {
 		t.Fatalf("received %d mails, want 2", len(got))
 	}
 	var ids []string
 	for _, r := range got {
-		msg, err := netmail.ReadMessage(bytes.NewReader(r.data))
+		msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,172 +3,30 @@ package mail
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"io"
-	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net"
 	netmail "net/mail"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 
 	"alumnet/internal/i18n"
+	"alumnet/internal/mail/smtptest"
 )
 
-// testSMTP is a real SMTP server (github.com/emersion/go-smtp) on a local
-// port that keeps what it receives.
-type testSMTP struct {
-	addr     string
-	user     string // required login, "" for none
-	password string
-	clientCA *x509.CertPool // trusts the server's certificate
-
-	mu       sync.Mutex
-	received []received
-}
-
-type received struct {
-	from   string
-	to     []string
-	data   []byte
-	tls    bool
-	authAs string
-}
-
-type smtpSession struct {
-	srv    *testSMTP
-	conn   *smtp.Conn
-	authAs string
-	cur    received
-}
-
-func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != s.srv.user || password != s.srv.password {
-			return smtp.ErrAuthFailed
-		}
-		s.authAs = username
-		return nil
-	}), nil
-}
-
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.srv.user != "" && s.authAs == "" {
-		return smtp.ErrAuthRequired
-	}
-	_, tlsOn := s.conn.TLSConnectionState()
-	s.cur = received{from: from, tls: tlsOn, authAs: s.authAs}
-	return nil
-}
-
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.cur.to = append(s.cur.to, to)
-	return nil
-}
-
-func (s *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.cur.data = b
-	s.srv.mu.Lock()
-	s.srv.received = append(s.srv.received, s.cur)
-	s.srv.mu.Unlock()
-	return nil
-}
-
-func (s *smtpSession) Reset()        { s.cur = received{} }
-func (s *smtpSession) Logout() error { return nil }
-
-func (ts *testSMTP) messages() []received {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return append([]received(nil), ts.received...)
-}
-
-// startSMTP starts a server; withTLS offers STARTTLS with a certificate for
-// 127.0.0.1 made for this test.
-func startSMTP(t *testing.T, withTLS bool, user, password string) *testSMTP {
-	t.Helper()
-	ts := &testSMTP{user: user, password: password}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &smtpSession{srv: ts, conn: c}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.ReadTimeout = 10 * time.Second
-	srv.WriteTimeout = 10 * time.Second
-	srv.AllowInsecureAuth = false
-	if withTLS {
-		cert, pool := selfSigned(t)
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		ts.clientCA = pool
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.addr = ln.Addr().String()
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return ts
-}
-
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "alumnet test smtp"},
-		NotBefore:             time.Now().Add(-time.Minute),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
 // sender is NewSMTP for url, trusting the test server's certificate.
-func (ts *testSMTP) sender(t *testing.T, url string) *SMTP {
+func sender(t *testing.T, ts *smtptest.Server, url string) *SMTP {
 	t.Helper()
 	s, err := NewSMTP(url, "Alumnet <alumni@example.nl>")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts.clientCA != nil {
-		s.tlsConfig = &tls.Config{RootCAs: ts.clientCA, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	if ts.CA != nil {
+		s.tlsConfig = &tls.Config{RootCAs: ts.CA, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	}
 	return s
 }
@@ -185,31 +43,31 @@ var testMessage = Message{
 }
 
 func TestSMTPSendsOverSTARTTLSWithAuth(t *testing.T) {
-	ts := startSMTP(t, true, "alice", "s3cret pass")
-	s := ts.sender(t, "smtp://alice:s3cret%20pass@"+ts.addr+"?tls=mandatory")
+	ts := smtptest.Start(t, smtptest.Options{TLS: true, User: "alice", Password: "s3cret pass"})
+	s := sender(t, ts, "smtp://alice:s3cret%20pass@"+ts.Addr+"?tls=mandatory")
 	if strings.Contains(s.String(), "s3cret") {
 		t.Errorf("String() shows the password: %s", s)
 	}
 	if err := s.Send(context.Background(), testMessage); err != nil {
 		t.Fatal(err)
 	}
-	got := ts.messages()
+	got := ts.Messages()
 	if len(got) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(got))
 	}
 	r := got[0]
-	if !r.tls || r.authAs != "alice" {
-		t.Errorf("tls=%v auth=%q, want an authenticated TLS session", r.tls, r.authAs)
+	if !r.TLS || r.AuthAs != "alice" {
+		t.Errorf("tls=%v auth=%q, want an authenticated TLS session", r.TLS, r.AuthAs)
 	}
-	if r.from != "alumni@example.nl" || len(r.to) != 1 || r.to[0] != "marieke@example.org" {
-		t.Errorf("envelope from %q to %v", r.from, r.to)
+	if r.From != "alumni@example.nl" || len(r.To) != 1 || r.To[0] != "marieke@example.org" {
+		t.Errorf("envelope from %q to %v", r.From, r.To)
 	}
-	checkReceived(t, r.data, testMessage)
+	checkReceived(t, r.Data, testMessage)
 }
 
 func TestSMTPPlainServerWithoutAuth(t *testing.T) {
-	ts := startSMTP(t, false, "", "")
-	s := ts.sender(t, "smtp://"+ts.addr+"?tls=none")
+	ts := smtptest.Start(t, smtptest.Options{TLS: false, User: "", Password: ""})
+	s := sender(t, ts, "smtp://"+ts.Addr+"?tls=none")
 	m := testMessage
 	m.HTML = "" // text only
 	m.Text = "Één regel = met een isgelijkteken en een lange regel " + strings.Repeat("bla ", 30) + "\n"
@@ -217,16 +75,16 @@ func TestSMTPPlainServerWithoutAuth(t *testing.T) {
 	if err := s.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	got := ts.messages()
-	if len(got) != 1 || got[0].tls {
-		t.Fatalf("received %d, tls=%v", len(got), len(got) > 0 && got[0].tls)
+	got := ts.Messages()
+	if len(got) != 1 || got[0].TLS {
+		t.Fatalf("received %d, tls=%v", len(got), len(got) > 0 && got[0].TLS)
 	}
-	checkReceived(t, got[0].data, m)
+	checkReceived(t, got[0].Data, m)
 }
 
 func TestSMTPStableMessageIDAndLanguage(t *testing.T) {
-	ts := startSMTP(t, false, "", "")
-	s := ts.sender(t, "smtp://"+ts.addr+"?tls=none")
+	ts := smtptest.Start(t, smtptest.Options{TLS: false, User: "", Password: ""})
+	s := sender(t, ts, "smtp://"+ts.Addr+"?tls=none")
 	m := testMessage
 	m.ID, m.Lang = NewMessageID(), i18n.EN
 	for range 2 {
@@ -234,12 +92,12 @@ func TestSMTPStableMessageIDAndLanguage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := ts.messages()
+	got := ts.Messages()
 	if len(got) != 2 {
 		t.Fatalf("received %d", len(got))
 	}
 	for _, r := range got {
-		msg, err := netmail.ReadMessage(bytes.NewReader(r.data))
+		msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,26 +116,26 @@ func TestSMTPStableMessageIDAndLanguage(t *testing.T) {
 }
 
 func TestSMTPRefusals(t *testing.T) {
-	withTLS := startSMTP(t, true, "alice", "right")
-	plain := startSMTP(t, false, "", "")
+	withTLS := smtptest.Start(t, smtptest.Options{TLS: true, User: "alice", Password: "right"})
+	plain := smtptest.Start(t, smtptest.Options{TLS: false, User: "", Password: ""})
 	ctx := context.Background()
 
-	if err := withTLS.sender(t, "smtp://alice:wrong@"+withTLS.addr).Send(ctx, testMessage); err == nil {
+	if err := sender(t, withTLS, "smtp://alice:wrong@"+withTLS.Addr).Send(ctx, testMessage); err == nil {
 		t.Error("wrong password: sent anyway")
 	}
-	if err := plain.sender(t, "smtp://"+plain.addr+"?tls=mandatory").Send(ctx, testMessage); err == nil {
+	if err := sender(t, plain, "smtp://"+plain.Addr+"?tls=mandatory").Send(ctx, testMessage); err == nil {
 		t.Error("tls=mandatory to a server without STARTTLS: sent anyway")
 	}
 	// An unencrypted connection never carries the password.
-	if err := plain.sender(t, "smtp://alice:right@"+plain.addr+"?tls=none").Send(ctx, testMessage); err == nil {
+	if err := sender(t, plain, "smtp://alice:right@"+plain.Addr+"?tls=none").Send(ctx, testMessage); err == nil {
 		t.Error("credentials over an unencrypted connection: sent anyway")
 	}
 	bad := testMessage
 	bad.Headers = map[string]string{"X-Test": "a\r\nBcc: victim@example.org"}
-	if err := plain.sender(t, "smtp://"+plain.addr+"?tls=none").Send(ctx, bad); !errors.Is(err, ErrInvalid) {
+	if err := sender(t, plain, "smtp://"+plain.Addr+"?tls=none").Send(ctx, bad); !errors.Is(err, ErrInvalid) {
 		t.Errorf("header injection: %v, want ErrInvalid", err)
 	}
-	if n := len(withTLS.messages()) + len(plain.messages()); n != 0 {
+	if n := len(withTLS.Messages()) + len(plain.Messages()); n != 0 {
 		t.Errorf("%d messages arrived, want none", n)
 	}
 }
