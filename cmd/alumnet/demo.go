@@ -32,6 +32,6 @@ func demoCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return err
 	}
 	log.Info("demo data loaded", "people", st.People, "emails", st.Emails, "affiliations", st.Affiliations,
-		"units", st.Units, "tags", st.Tags, "seconds", int(time.Since(start).Seconds()))
+		"units", st.Units, "tags", st.Tags, "consents", st.Consents, "offboardings", st.Cases, "seconds", int(time.Since(start).Seconds()))
 	return nil
 }
