@@ -178,6 +178,8 @@ func (s *Store) list(ctx context.Context, sc units.Scope, f Filter, fuzzy bool) 
 		b.Where(`p.id IN (` + strings.Join(branches, " UNION ") + `)`)
 	}
 	sc.PersonCondition(&b, "p.id")
+	// Erased people are tombstones: they name nobody and are not listed.
+	b.Where(`p.erased_at IS NULL`)
 	var aff []string
 	if f.UnitID != 0 {
 		aff = append(aff, `fa.unit_id = ANY(ARRAY(SELECT id FROM units WHERE path && ARRAY[`+b.Arg(f.UnitID)+`::bigint]))`)

@@ -454,6 +454,7 @@ func TestStaffInviteAndErase(t *testing.T) {
 		{name: "erased person shows no name", as: &staff, path: "/app/people/" + pid(r.inSchool), wantCode: 200, notBody: []string{"José", "jose@example.nl", "/edit\""},
 			wantBody: []string{"zijn op"}},
 		{name: "a tombstone cannot be edited", as: &staff, path: "/app/people/" + pid(r.inSchool) + "/edit", wantCode: 404},
+		{name: "nor listed", as: &staff, path: "/app/people", wantCode: 200, wantBody: []string{"Ömer Yilmaz"}, notBody: []string{`href="/app/people/` + pid(r.inSchool) + `"`}},
 		{name: "nor updated", as: &staff, method: "POST", path: "/app/people/" + pid(r.inSchool),
 			form: url.Values{"first_name": {"José"}, "last_name": {"Pérez"}, "language": {"nl"}, "version": {"2"}}, wantCode: 404},
 	})
