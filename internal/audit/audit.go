@@ -44,13 +44,6 @@ type Store struct{ pool *pgxpool.Pool }
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-func nullable(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 // Write adds an entry through q, so that a change and its audit entry are
 // committed together when q is a transaction.
 func Write(ctx context.Context, q db.Querier, r Record) error {
@@ -63,7 +56,7 @@ func Write(ctx context.Context, q db.Querier, r Record) error {
 		return fmt.Errorf("audit: details: %w", err)
 	}
 	_, err = q.Exec(ctx, `INSERT INTO audit_log (actor_id, action, person_id, entity, entity_id, details)
-		VALUES ($1, $2, $3, $4, $5, $6)`, nullable(r.ActorID), r.Action, nullable(r.PersonID), r.Entity, nullable(r.EntityID), b)
+		VALUES ($1, $2, $3, $4, $5, $6)`, db.NullID(r.ActorID), r.Action, db.NullID(r.PersonID), r.Entity, db.NullID(r.EntityID), b)
 	if err != nil {
 		return fmt.Errorf("audit: write %s: %w", r.Action, err)
 	}

@@ -111,7 +111,7 @@ func (s *Store) Record(ctx context.Context, q db.Querier, e Entry) (int64, error
 	var id int64
 	if err := q.QueryRow(ctx, `INSERT INTO consent_ledger (person_id, purpose_id, basis, granted, text_id, source, actor_user_id, by_person, note)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		e.PersonID, e.PurposeID, basis, e.Granted, textID, e.Source, nullable(e.ActorUserID), e.ByPerson, note).Scan(&id); err != nil {
+		e.PersonID, e.PurposeID, basis, e.Granted, textID, e.Source, db.NullID(e.ActorUserID), e.ByPerson, note).Scan(&id); err != nil {
 		return 0, fmt.Errorf("consent: record for person %d: %w", e.PersonID, err)
 	}
 	if e.ActorUserID != 0 {

@@ -164,13 +164,6 @@ func (s *Store) Versions(ctx context.Context, purposeID int64) ([]Text, error) {
 	return list, nil
 }
 
-func nullable(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 // CreatePurpose adds a purpose with version 1 of its texts, and an audit
 // entry. The input must be normalized and valid.
 func (s *Store) CreatePurpose(ctx context.Context, actorID int64, in PurposeInput) (Purpose, error) {
@@ -182,7 +175,7 @@ func (s *Store) CreatePurpose(ctx context.Context, actorID int64, in PurposeInpu
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO consent_texts (purpose_id, version, name_nl, name_en, text_nl, text_en, created_by)
-			VALUES ($1, 1, $2, $3, $4, $5, $6)`, id, in.NameNL, in.NameEN, in.TextNL, in.TextEN, nullable(actorID)); err != nil {
+			VALUES ($1, 1, $2, $3, $4, $5, $6)`, id, in.NameNL, in.NameEN, in.TextNL, in.TextEN, db.NullID(actorID)); err != nil {
 			return err
 		}
 		var err error
@@ -230,7 +223,7 @@ func (s *Store) UpdatePurpose(ctx context.Context, actorID, id int64, in Purpose
 		textChanged := cur.TextNL != in.TextNL || cur.TextEN != in.TextEN
 		if textChanged || changes["name_nl"] != nil || changes["name_en"] != nil {
 			if _, err := tx.Exec(ctx, `INSERT INTO consent_texts (purpose_id, version, name_nl, name_en, text_nl, text_en, created_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, cur.Version+1, in.NameNL, in.NameEN, in.TextNL, in.TextEN, nullable(actorID)); err != nil {
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, cur.Version+1, in.NameNL, in.NameEN, in.TextNL, in.TextEN, db.NullID(actorID)); err != nil {
 				return err
 			}
 			// The texts themselves are on the versions page; the log names

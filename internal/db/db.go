@@ -112,3 +112,11 @@ func IsUniqueViolation(err error, constraint string) bool {
 	}
 	return false
 }
+
+// NullID is id for a nullable reference column: NULL for 0.
+func NullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}

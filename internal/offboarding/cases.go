@@ -165,7 +165,7 @@ func (s *Store) Start(ctx context.Context, sc units.Scope, actorID int64, in Sta
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO offboarding_cases (person_id, departure_type, unit_id, affiliation_id, leaving_date, manager_user_id, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			in.PersonID, in.DepartureType, in.UnitID, affID, in.LeavingDate, manager, nullID(actorID)).Scan(&caseID)
+			in.PersonID, in.DepartureType, in.UnitID, affID, in.LeavingDate, manager, db.NullID(actorID)).Scan(&caseID)
 		if db.IsUniqueViolation(err, "offboarding_cases_one_open_idx") {
 			return ErrAlreadyOpen
 		}
@@ -183,7 +183,7 @@ func (s *Store) Start(ctx context.Context, sc units.Scope, actorID int64, in Sta
 			return err
 		}
 		for n, it := range items {
-			assignee := nullID(actorID)
+			assignee := db.NullID(actorID)
 			if it.Role == "manager" && manager != nil {
 				assignee = manager
 			}
@@ -207,13 +207,6 @@ func datePtr(t *time.Time) any {
 		return nil
 	}
 	return t.Format(time.DateOnly)
-}
-
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
 }
 
 // personInScope checks that the person exists, is not erased and is
@@ -432,7 +425,7 @@ func (s *Store) UpdateItem(ctx context.Context, sc units.Scope, actorID, caseID,
 		_, err := tx.Exec(ctx, `UPDATE offboarding_items SET status = $3, note = $4, assignee_id = $5,
 				done_by = CASE WHEN $3 = 'open' THEN NULL WHEN status = $3 THEN done_by ELSE $6 END,
 				done_at = CASE WHEN $3 = 'open' THEN NULL WHEN status = $3 THEN done_at ELSE now() END
-			WHERE id = $1 AND case_id = $2`, itemID, caseID, u.Status, u.Note, nullID(u.AssigneeID), nullID(actorID))
+			WHERE id = $1 AND case_id = $2`, itemID, caseID, u.Status, u.Note, db.NullID(u.AssigneeID), db.NullID(actorID))
 		if err != nil {
 			return err
 		}
@@ -473,7 +466,7 @@ func (s *Store) Close(ctx context.Context, sc units.Scope, actorID, caseID int64
 			return ErrRequiredOpen
 		}
 		tag, err := tx.Exec(ctx, `UPDATE offboarding_cases SET status = 'closed', closed_at = now(), closed_by = $2
-			WHERE id = $1 AND status = 'open'`, caseID, nullID(actorID))
+			WHERE id = $1 AND status = 'open'`, caseID, db.NullID(actorID))
 		if err != nil {
 			return err
 		}
@@ -523,7 +516,7 @@ func (s *Store) Cancel(ctx context.Context, sc units.Scope, actorID, caseID int6
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE offboarding_cases SET status = 'cancelled', closed_at = now(), closed_by = $2
-			WHERE id = $1 AND status = 'open'`, caseID, nullID(actorID))
+			WHERE id = $1 AND status = 'open'`, caseID, db.NullID(actorID))
 		if err != nil {
 			return err
 		}

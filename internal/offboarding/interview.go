@@ -3,6 +3,7 @@ package offboarding
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -52,7 +53,7 @@ func (x ExitInterview) Validate(hr bool) map[string]string {
 			errs[field] = "err.too_long|5000"
 		}
 	}
-	if x.WouldRecommend != "" && !contains(RecommendValues, x.WouldRecommend) {
+	if x.WouldRecommend != "" && !slices.Contains(RecommendValues, x.WouldRecommend) {
 		errs["would_recommend"] = "err.choice"
 	}
 	if x.OpenToContact != "" && x.OpenToContact != "yes" && x.OpenToContact != "no" {
@@ -60,7 +61,7 @@ func (x ExitInterview) Validate(hr bool) map[string]string {
 	}
 	if hr {
 		switch {
-		case x.Rehire != "" && !contains(RehireValues, x.Rehire):
+		case x.Rehire != "" && !slices.Contains(RehireValues, x.Rehire):
 			errs["rehire"] = "err.choice"
 		case (x.Rehire == "not_eligible" || x.Rehire == "review") && x.RehireReason == "":
 			errs["rehire_reason"] = "offboarding.err.rehire_reason"
@@ -69,15 +70,6 @@ func (x ExitInterview) Validate(hr bool) map[string]string {
 		}
 	}
 	return errs
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func nullString(s string) *string {
@@ -150,12 +142,12 @@ func (s *Store) SaveInterview(ctx context.Context, sc units.Scope, actorID, case
 				rehire_reason = CASE WHEN $10 THEN $8 ELSE exit_interviews.rehire_reason END,
 				updated_by = $9, updated_at = now()`,
 			caseID, x.Highlights, x.Improvements, x.Takeaways, nullString(x.WouldRecommend), yesNo(x.OpenToContact),
-			nullIf(hr, x.Rehire), stringIf(hr, x.RehireReason), nullID(actorID), hr); err != nil {
+			nullIf(hr, x.Rehire), stringIf(hr, x.RehireReason), db.NullID(actorID), hr); err != nil {
 			return err
 		}
 		if c.Open() {
 			if _, err := tx.Exec(ctx, `UPDATE offboarding_items SET status = 'done', done_by = $2, done_at = now()
-				WHERE case_id = $1 AND kind = 'exit_interview' AND status = 'open'`, caseID, nullID(actorID)); err != nil {
+				WHERE case_id = $1 AND kind = 'exit_interview' AND status = 'open'`, caseID, db.NullID(actorID)); err != nil {
 				return err
 			}
 		}
@@ -249,6 +241,6 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 	// Only a sent invitation counts: the step is done, the case says when.
 	_, err = s.pool.Exec(ctx, `WITH c AS (UPDATE offboarding_cases SET invitation_email = $3, invitation_sent_at = now() WHERE id = $1)
 		UPDATE offboarding_items SET status = 'done', done_by = $2, done_at = now()
-		WHERE case_id = $1 AND kind = 'alumni_invitation' AND status = 'open'`, caseID, nullID(actorID), email)
+		WHERE case_id = $1 AND kind = 'alumni_invitation' AND status = 'open'`, caseID, db.NullID(actorID), email)
 	return true, err
 }

@@ -375,3 +375,28 @@ func (s *Service) SetConsent(ctx context.Context, personID, purposeID, textID in
 		return err
 	})
 }
+
+// Who is the little the portal needs of a person on every request: name
+// and language.
+type Who struct {
+	ID        int64
+	FirstName string
+	LastName  string
+	Language  string
+}
+
+// Name is the full name.
+func (w Who) Name() string { return w.FirstName + " " + w.LastName }
+
+// Who returns an unerased person's name and language (ErrNotFound
+// otherwise): one indexed read, for the portal session and for choosing a
+// page's language.
+func (s *Service) Who(ctx context.Context, personID int64) (Who, error) {
+	w := Who{ID: personID}
+	err := s.pool.QueryRow(ctx, `SELECT first_name, last_name, language FROM persons WHERE id = $1 AND erased_at IS NULL`,
+		personID).Scan(&w.FirstName, &w.LastName, &w.Language)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Who{}, ErrNotFound
+	}
+	return w, err
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,10 +81,10 @@ func listFilter(q url.Values) people.Filter {
 	f.UnitID, _ = strconv.ParseInt(q.Get("unit"), 10, 64)
 	f.YearFrom, _ = strconv.Atoi(q.Get("from"))
 	f.YearTo, _ = strconv.Atoi(q.Get("to"))
-	if f.Kind != "" && !contains(people.Kinds, f.Kind) {
+	if f.Kind != "" && !slices.Contains(people.Kinds, f.Kind) {
 		f.Kind = ""
 	}
-	if f.LeavingReason != "" && !contains(people.LeavingReasons, f.LeavingReason) {
+	if f.LeavingReason != "" && !slices.Contains(people.LeavingReasons, f.LeavingReason) {
 		f.LeavingReason = ""
 	}
 	return f
@@ -371,13 +372,4 @@ func (s *Server) affiliationDelete(w http.ResponseWriter, r *http.Request) error
 	}
 	s.addFlash(r, "success", "aff.deleted")
 	return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10))
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,7 +117,7 @@ func (s *Server) personErase(w http.ResponseWriter, r *http.Request) error {
 	// reference (with a digit, so not a name).
 	reason := r.PostForm.Get("erase_reason")
 	ref := strings.TrimSpace(r.PostForm.Get("erase_reference"))
-	if !contains(eraseReasons, reason) || r.PostForm.Get("erase_confirm") != "1" || (ref != "" && !referenceRE.MatchString(ref)) {
+	if !slices.Contains(eraseReasons, reason) || r.PostForm.Get("erase_confirm") != "1" || (ref != "" && !referenceRE.MatchString(ref)) {
 		s.addFlash(r, "error", "erase.err.confirm")
 		return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10)+"#erase")
 	}

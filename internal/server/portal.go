@@ -76,7 +76,7 @@ func (s *Server) portalLogout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The login page that follows keeps speaking the person's language.
-	if _, noChoice := r.Cookie(i18n.CookieName); noChoice != nil && currentAlumnus(r) != nil {
+	if !langChosen(r) && currentAlumnus(r) != nil {
 		s.setLangCookie(w, langOf(r))
 	}
 	s.addFlash(r, "success", "portal.logged_out")

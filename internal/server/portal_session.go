@@ -47,7 +47,7 @@ func (s *Server) loadAlumnus(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if id := s.portalSessions.GetInt64(ctx, "person_id"); id != 0 {
-			p, err := s.portal.Profile(ctx, id)
+			p, err := s.portal.Who(ctx, id)
 			switch {
 			case errors.Is(err, portal.ErrNotFound):
 				_ = s.portalSessions.Destroy(ctx)
@@ -55,15 +55,13 @@ func (s *Server) loadAlumnus(next http.Handler) http.Handler {
 				s.fail(w, r, err)
 				return
 			default:
-				ctx = context.WithValue(ctx, ctxAlumnus, &alumnus{ID: p.ID, FirstName: p.FirstName, Name: p.Name(), Language: p.Language})
-				if _, err := r.Cookie(i18n.CookieName); err != nil && currentUser(r) == nil {
-					if l, ok := i18n.Parse(p.Language); ok {
-						ctx = context.WithValue(ctx, ctxLang, l)
-					}
+				r = r.WithContext(context.WithValue(ctx, ctxAlumnus, &alumnus{ID: p.ID, FirstName: p.FirstName, Name: p.Name(), Language: p.Language}))
+				if currentUser(r) == nil {
+					r = inLanguage(r, p.Language)
 				}
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -103,14 +101,19 @@ func (s *Server) portalLogin(r *http.Request, personID int64) (*http.Request, er
 		return r, err
 	}
 	s.portalSessions.Put(r.Context(), "person_id", personID)
-	if _, noChoice := r.Cookie(i18n.CookieName); noChoice != nil {
-		if prof, err := s.portal.Profile(r.Context(), personID); err == nil {
-			if l, ok := i18n.Parse(prof.Language); ok {
-				r = r.WithContext(contextWithLang(r, l))
-			}
-		}
+	return s.inPersonLanguage(r, personID), nil
+}
+
+// inPersonLanguage returns r speaking the language of personID, unless the
+// visitor chose one.
+func (s *Server) inPersonLanguage(r *http.Request, personID int64) *http.Request {
+	if langChosen(r) {
+		return r
 	}
-	return r, nil
+	if who, err := s.portal.Who(r.Context(), personID); err == nil {
+		return inLanguage(r, who.Language)
+	}
+	return r
 }
 
 // linkPaths are where each kind of link mail points.

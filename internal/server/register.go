@@ -252,22 +252,12 @@ func (s *Server) registrationSummary(r *http.Request, p layout.Page, t portal.To
 // inLinkLanguage serves the page behind a link in the language of the
 // person it was sent to, unless the visitor chose one with the switch.
 func (s *Server) inLinkLanguage(r *http.Request, t portal.Token) *http.Request {
-	if _, noChoice := r.Cookie(i18n.CookieName); noChoice == nil {
-		return r
-	}
-	lang := ""
 	if t.PersonID != 0 {
-		if prof, err := s.portal.Profile(r.Context(), t.PersonID); err == nil {
-			lang = prof.Language
-		}
-	} else {
-		var reg portal.Registration
-		if json.Unmarshal(t.Payload, &reg) == nil {
-			lang = reg.Language
-		}
+		return s.inPersonLanguage(r, t.PersonID)
 	}
-	if l, ok := i18n.Parse(lang); ok {
-		return r.WithContext(contextWithLang(r, l))
+	var reg portal.Registration
+	if json.Unmarshal(t.Payload, &reg) == nil {
+		return inLanguage(r, reg.Language)
 	}
 	return r
 }
@@ -414,9 +404,12 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request, post bool) error {
 	token := chi.URLParam(r, "token")
+	personID, key, err := s.portal.VerifyUnsubscribe(r.Context(), token)
+	if err == nil {
+		r = s.inPersonLanguage(r, personID)
+	}
 	p := s.portalPage(r, "", "")
 	p.Title = p.T("unsub.title")
-	personID, key, err := s.portal.VerifyUnsubscribe(r.Context(), token)
 	if errors.Is(err, portal.ErrBadSignature) {
 		return s.render(w, r, http.StatusNotFound, portaltpl.Unsubscribe(p, portaltpl.UnsubscribeData{Invalid: true}))
 	}
@@ -426,14 +419,6 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request, post bo
 	purpose, err := s.consent.PurposeByKey(r.Context(), key)
 	if err != nil {
 		return s.render(w, r, http.StatusNotFound, portaltpl.Unsubscribe(p, portaltpl.UnsubscribeData{Invalid: true}))
-	}
-	if prof, err := s.portal.Profile(r.Context(), personID); err == nil {
-		if _, noChoice := r.Cookie(i18n.CookieName); noChoice != nil {
-			if l, ok := i18n.Parse(prof.Language); ok {
-				p.Printer = i18n.For(l)
-				p.Title = p.T("unsub.title")
-			}
-		}
 	}
 	d := portaltpl.UnsubscribeData{Purpose: purpose.Name(p.Lang)}
 	if post {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -243,11 +242,24 @@ func (s *Server) trusted(ip net.IP) bool {
 // inUserLanguage serves the set-password pages in the language the invited
 // user was given, unless the visitor chose one with the switch.
 func inUserLanguage(r *http.Request, u auth.User) *http.Request {
-	if _, err := r.Cookie(i18n.CookieName); err == nil || currentUser(r) != nil {
+	if currentUser(r) != nil {
 		return r
 	}
-	if l, ok := i18n.Parse(u.Language); ok {
-		return r.WithContext(context.WithValue(r.Context(), ctxLang, l))
+	return inLanguage(r, u.Language)
+}
+
+// langChosen reports whether the visitor chose a language with the switch
+// (which then wins over the language of whoever a page is about).
+func langChosen(r *http.Request) bool {
+	_, err := r.Cookie(i18n.CookieName)
+	return err == nil
+}
+
+// inLanguage returns r speaking lang, unless the visitor chose a language
+// or lang is none of the app's.
+func inLanguage(r *http.Request, lang string) *http.Request {
+	if l, ok := i18n.Parse(lang); ok && !langChosen(r) {
+		return r.WithContext(contextWithLang(r, l))
 	}
 	return r
 }

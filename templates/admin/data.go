@@ -157,22 +157,6 @@ func lastLogin(p layout.Page, u auth.User) string {
 	return layout.DateTime(*u.LastLoginAt)
 }
 
-func options(p i18n.Printer, prefix string, values []string) []layout.Option {
-	out := make([]layout.Option, len(values))
-	for i, v := range values {
-		out[i] = layout.Option{Value: v, Label: p.T(prefix + v)}
-	}
-	return out
-}
-
-func langOptions(p i18n.Printer) []layout.Option {
-	out := make([]layout.Option, len(i18n.Langs))
-	for i, l := range i18n.Langs {
-		out[i] = layout.Option{Value: string(l), Label: p.T("lang." + string(l))}
-	}
-	return out
-}
-
 // ActionLabel translates an audit action, falling back to its raw name.
 func ActionLabel(p i18n.Printer, action string) string {
 	if key := "audit.action." + action; i18n.Has(key) {

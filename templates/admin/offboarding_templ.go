@@ -749,12 +749,12 @@ func DepartureTypeForm(p layout.Page, d DepartureTypeFormData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = layout.Select("audience", p.T("offboarding.admin.field.audience"), d.In.Audience, d.Errors["audience"], "",
-				options(p.Printer, "offboarding.audience.", offboarding.Audiences)).Render(ctx, templ_7745c5c3_Buffer)
+				layout.Options(p.Printer, "offboarding.audience.", offboarding.Audiences)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = layout.Select("leaving_reason", p.T("offboarding.admin.field.reason"), d.In.LeavingReason, d.Errors["leaving_reason"], "",
-				options(p.Printer, "reason.", people.LeavingReasons)).Render(ctx, templ_7745c5c3_Buffer)
+				layout.Options(p.Printer, "reason.", people.LeavingReasons)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2283,7 +2283,7 @@ func ChecklistItemForm(p layout.Page, d ChecklistItemFormData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Select("role", p.T("offboarding.admin.field.role"), d.In.Role, d.Errors["role"], "", options(p.Printer, "offboarding.role.", offboarding.Roles)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("role", p.T("offboarding.admin.field.role"), d.In.Role, d.Errors["role"], "", layout.Options(p.Printer, "offboarding.role.", offboarding.Roles)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2304,7 +2304,7 @@ func ChecklistItemForm(p layout.Page, d ChecklistItemFormData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Select("kind", p.T("offboarding.admin.field.kind"), d.In.Kind, d.Errors["kind"], "", options(p.Printer, "offboarding.kind.", offboarding.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("kind", p.T("offboarding.admin.field.kind"), d.In.Kind, d.Errors["kind"], "", layout.Options(p.Printer, "offboarding.kind.", offboarding.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2345,7 +2345,7 @@ func ChecklistItemForm(p layout.Page, d ChecklistItemFormData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = layout.Select("offset_when", p.T("offboarding.admin.field.offset_when"), d.When, d.Errors["offset_when"], "",
-				options(p.Printer, "offboarding.admin.when.", OffsetWhens)).Render(ctx, templ_7745c5c3_Buffer)
+				layout.Options(p.Printer, "offboarding.admin.when.", OffsetWhens)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -714,7 +714,7 @@ func PurposeForm(p layout.Page, d PurposeFormData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Select("basis", p.T("purposes.field.basis"), d.In.Basis, d.Errors["basis"], "", options(p.Printer, "consent.basis.", consent.Bases)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("basis", p.T("purposes.field.basis"), d.In.Basis, d.Errors["basis"], "", layout.Options(p.Printer, "consent.basis.", consent.Bases)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -503,7 +503,7 @@ func UnitForm(p layout.Page, d UnitFormData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Select("kind", p.T("units.field.kind"), d.Kind, d.Errors["kind"], "", options(p.Printer, "unitkind.", units.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("kind", p.T("units.field.kind"), d.Kind, d.Errors["kind"], "", layout.Options(p.Printer, "unitkind.", units.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

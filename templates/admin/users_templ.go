@@ -636,12 +636,12 @@ func UserForm(p layout.Page, d UserFormData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Select("role", p.T("users.field.role"), d.Role, d.Errors["role"], "", options(p.Printer, "role.", auth.Roles)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("role", p.T("users.field.role"), d.Role, d.Errors["role"], "", layout.Options(p.Printer, "role.", auth.Roles)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if d.New {
-				templ_7745c5c3_Err = layout.Select("language", p.T("users.field.language"), d.Language, d.Errors["language"], "", langOptions(p.Printer)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = layout.Select("language", p.T("users.field.language"), d.Language, d.Errors["language"], "", layout.LangOptions(p.Printer)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

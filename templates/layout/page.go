@@ -99,3 +99,27 @@ func (f InputProps) DescribedBy() string {
 	}
 	return "h-" + f.Name
 }
+
+// Options are the choices values, labelled by the catalogue keys
+// prefix+value ("role." + "admin").
+func Options(p i18n.Printer, prefix string, values []string) []Option {
+	out := make([]Option, len(values))
+	for i, v := range values {
+		out[i] = Option{Value: v, Label: p.T(prefix + v)}
+	}
+	return out
+}
+
+// LangOptions are the languages of the app, each in its own name.
+func LangOptions(p i18n.Printer) []Option {
+	return Options(p, "lang.", []string{string(i18n.NL), string(i18n.EN)})
+}
+
+// Set is values as a set, for the checked boxes of Checkboxes.
+func Set(values []string) map[string]bool {
+	m := make(map[string]bool, len(values))
+	for _, v := range values {
+		m[v] = true
+	}
+	return m
+}

@@ -88,14 +88,6 @@ func dateOnly(t time.Time) time.Time {
 
 func date(t time.Time) string { return t.Format("2006-01-02") }
 
-func options(p layout.Page, prefix string, values []string) []layout.Option {
-	out := make([]layout.Option, len(values))
-	for i, v := range values {
-		out[i] = layout.Option{Value: v, Label: p.T(prefix + v)}
-	}
-	return out
-}
-
 func ptr(s *string) string {
 	if s == nil {
 		return ""

@@ -1868,7 +1868,7 @@ func interview(p layout.Page, d CaseData) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = layout.Select("would_recommend", p.T("offboarding.interview.recommend"), d.Interview.WouldRecommend, d.Errors["would_recommend"], "—",
-			options(p, "offboarding.recommend.", offboarding.RecommendValues)).Render(ctx, templ_7745c5c3_Buffer)
+			layout.Options(p.Printer, "offboarding.recommend.", offboarding.RecommendValues)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1913,7 +1913,7 @@ func interview(p layout.Page, d CaseData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = layout.Select("rehire", p.T("offboarding.interview.rehire.value"), d.Interview.Rehire, d.Errors["rehire"], "—",
-				options(p, "offboarding.rehire.", offboarding.RehireValues)).Render(ctx, templ_7745c5c3_Buffer)
+				layout.Options(p.Printer, "offboarding.rehire.", offboarding.RehireValues)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -371,7 +371,7 @@ func ConsentCard(p layout.Page, personID int64, d ConsentData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = layout.Select("action", p.T("consent.field.action"), d.Form.Action, d.Errors["action"], "", options(p.Printer, "consent.action.", ConsentActions)).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Select("action", p.T("consent.field.action"), d.Form.Action, d.Errors["action"], "", layout.Options(p.Printer, "consent.action.", ConsentActions)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -56,22 +56,6 @@ type FormData struct {
 	Saved *people.Input
 }
 
-func options(p i18n.Printer, prefix string, values []string) []layout.Option {
-	out := make([]layout.Option, len(values))
-	for i, v := range values {
-		out[i] = layout.Option{Value: v, Label: p.T(prefix + v)}
-	}
-	return out
-}
-
-func set(values []string) map[string]bool {
-	m := map[string]bool{}
-	for _, v := range values {
-		m[v] = true
-	}
-	return m
-}
-
 func tagOptions(tags []string) []layout.Option {
 	out := make([]layout.Option, len(tags))
 	for i, t := range tags {

@@ -285,11 +285,11 @@ func Form(p layout.Page, d FormData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Checkboxes("offers", p.T("person.offers"), options(p.Printer, "offer.", people.Offers), set(d.In.Offers), d.Errors["offers"]).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Checkboxes("offers", p.T("person.offers"), layout.Options(p.Printer, "offer.", people.Offers), layout.Set(d.In.Offers), d.Errors["offers"]).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Checkboxes("needs", p.T("person.needs"), options(p.Printer, "need.", people.Needs), set(d.In.Needs), d.Errors["needs"]).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Checkboxes("needs", p.T("person.needs"), layout.Options(p.Printer, "need.", people.Needs), layout.Set(d.In.Needs), d.Errors["needs"]).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -135,7 +135,7 @@ func List(p layout.Page, d ListData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Select("kind", p.T("people.filter.kind"), d.Filter.Kind, "", p.T("form.any"), options(p.Printer, "kind.", people.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("kind", p.T("people.filter.kind"), d.Filter.Kind, "", p.T("form.any"), layout.Options(p.Printer, "kind.", people.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -149,7 +149,7 @@ func List(p layout.Page, d ListData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Select("reason", p.T("people.filter.reason"), d.Filter.LeavingReason, "", p.T("form.any"), options(p.Printer, "reason.", people.LeavingReasons)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("reason", p.T("people.filter.reason"), d.Filter.LeavingReason, "", p.T("form.any"), layout.Options(p.Printer, "reason.", people.LeavingReasons)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

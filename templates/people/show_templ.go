@@ -1166,7 +1166,7 @@ func AffiliationFields(p layout.Page, a people.AffiliationInput, errs map[string
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = layout.Select("aff_kind", p.T("aff.kind"), a.Kind, errs["aff_kind"], p.T("aff.kind.choose"), options(p.Printer, "kind.", people.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Select("aff_kind", p.T("aff.kind"), a.Kind, errs["aff_kind"], p.T("aff.kind.choose"), layout.Options(p.Printer, "kind.", people.Kinds)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1204,7 +1204,7 @@ func AffiliationFields(p layout.Page, a people.AffiliationInput, errs map[string
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = layout.Select("aff_leaving_reason", p.T("aff.reason"), a.LeavingReason, errs["aff_leaving_reason"], p.T("form.none"), options(p.Printer, "reason.", people.LeavingReasons)).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.Select("aff_leaving_reason", p.T("aff.reason"), a.LeavingReason, errs["aff_leaving_reason"], p.T("form.none"), layout.Options(p.Printer, "reason.", people.LeavingReasons)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -110,26 +110,6 @@ type UnsubscribeData struct {
 
 func id64(n int64) string { return strconv.FormatInt(n, 10) }
 
-func options(p i18n.Printer, prefix string, values []string) []layout.Option {
-	out := make([]layout.Option, len(values))
-	for i, v := range values {
-		out[i] = layout.Option{Value: v, Label: p.T(prefix + v)}
-	}
-	return out
-}
-
-func set(values []string) map[string]bool {
-	m := make(map[string]bool, len(values))
-	for _, v := range values {
-		m[v] = true
-	}
-	return m
-}
-
-func langOptions(p i18n.Printer) []layout.Option {
-	return []layout.Option{{Value: "nl", Label: p.T("lang.nl")}, {Value: "en", Label: p.T("lang.en")}}
-}
-
 func period(p i18n.Printer, a portal.ProfileAffiliation) string {
 	from, to := "", ""
 	if a.StartDate != nil {

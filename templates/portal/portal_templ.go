@@ -104,7 +104,7 @@ func Register(p layout.Page, d RegisterData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Select("language", p.T("register.language"), d.Language, d.Errors["language"], "", langOptions(p.Printer)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("language", p.T("register.language"), d.Language, d.Errors["language"], "", layout.LangOptions(p.Printer)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1436,7 +1436,7 @@ func Profile(p layout.Page, d ProfileData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Select("language", p.T("person.language"), d.In.Language, d.Errors["language"], "", langOptions(p.Printer)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Select("language", p.T("person.language"), d.In.Language, d.Errors["language"], "", layout.LangOptions(p.Printer)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1509,11 +1509,11 @@ func Profile(p layout.Page, d ProfileData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Checkboxes("offers", p.T("portal.offers"), options(p.Printer, "offer.", people.Offers), set(d.In.Offers), d.Errors["offers"]).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Checkboxes("offers", p.T("portal.offers"), layout.Options(p.Printer, "offer.", people.Offers), layout.Set(d.In.Offers), d.Errors["offers"]).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = layout.Checkboxes("needs", p.T("portal.needs"), options(p.Printer, "need.", people.Needs), set(d.In.Needs), d.Errors["needs"]).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = layout.Checkboxes("needs", p.T("portal.needs"), layout.Options(p.Printer, "need.", people.Needs), layout.Set(d.In.Needs), d.Errors["needs"]).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2577,7 +2577,7 @@ func Invitation(p layout.Page, d InviteData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = layout.Select("language", p.T("person.language"), d.Language, d.Errors["language"], "", langOptions(p.Printer)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = layout.Select("language", p.T("person.language"), d.Language, d.Errors["language"], "", layout.LangOptions(p.Printer)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
