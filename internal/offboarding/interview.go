@@ -94,9 +94,16 @@ func yesNo(s string) *bool {
 // Interview returns the case's exit interview (zero if none yet). Without
 // hr the rehire fields stay empty.
 func (s *Store) Interview(ctx context.Context, sc units.Scope, caseID int64, hr bool) (ExitInterview, error) {
-	if _, err := s.Case(ctx, sc, caseID); err != nil {
+	c, err := s.Case(ctx, sc, caseID)
+	if err != nil {
 		return ExitInterview{}, err
 	}
+	return s.InterviewOf(ctx, c, hr)
+}
+
+// InterviewOf is Interview for a case already loaded (within scope).
+func (s *Store) InterviewOf(ctx context.Context, c Case, hr bool) (ExitInterview, error) {
+	caseID := c.ID
 	var x ExitInterview
 	var rec, rehire *string
 	var open *bool

@@ -312,7 +312,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d.HR = isHR(u)
 	if !typed {
-		if d.Interview, err = s.offboarding.Interview(r.Context(), u.Scope(), id, d.HR); err != nil {
+		if d.Interview, err = s.offboarding.InterviewOf(r.Context(), d.Case, d.HR); err != nil {
 			return err
 		}
 	}
