@@ -26,7 +26,8 @@ func (s *Server) renderRetention(w http.ResponseWriter, r *http.Request, status 
 		d.Years = strconv.Itoa(policy.InactiveYears)
 		d.Enabled = policy.Enabled
 	}
-	years, err := strconv.Atoi(d.Years)
+	// The dry run shows the years asked for (?years=N), else the policy's.
+	years, err := strconv.Atoi(r.URL.Query().Get("years"))
 	if err != nil || years < retention.MinYears || years > retention.MaxYears {
 		years = policy.InactiveYears
 	}
@@ -46,14 +47,7 @@ func (s *Server) renderRetention(w http.ResponseWriter, r *http.Request, status 
 // retentionPage shows the policy and the dry run: who would be anonymised
 // now, and why. ?years=N previews another number of years.
 func (s *Server) retentionPage(w http.ResponseWriter, r *http.Request) error {
-	d := admintpl.RetentionData{}
-	if y := r.URL.Query().Get("years"); y != "" {
-		d.Years = y
-		if p, err := s.retention.Policy(r.Context()); err == nil {
-			d.Enabled = p.Enabled
-		}
-	}
-	return s.renderRetention(w, r, http.StatusOK, d, nil)
+	return s.renderRetention(w, r, http.StatusOK, admintpl.RetentionData{}, nil)
 }
 
 func (s *Server) retentionSave(w http.ResponseWriter, r *http.Request) error {
