@@ -40,13 +40,16 @@ func FindText(t testing.TB, pool *pgxpool.Pool, needles ...string) []string {
 	var hits []string
 	for _, c := range cols {
 		table := pgx.Identifier{c.schema, c.table}.Sanitize()
-		value := pgx.Identifier{c.column}.Sanitize() + "::text"
+		col := pgx.Identifier{c.column}.Sanitize()
+		cond := `strpos(lower(` + col + `::text), lower($1)) > 0`
 		if c.typ == "bytea" {
-			value = "encode(" + pgx.Identifier{c.column}.Sanitize() + ", 'escape')"
+			// The escaped text for ASCII in any case, and the exact UTF-8
+			// bytes for the rest ("Pérez" in gob-encoded session data).
+			cond = `(strpos(lower(encode(` + col + `, 'escape')), lower($1)) > 0 OR position(convert_to($1, 'UTF8') IN ` + col + `) > 0)`
 		}
 		for _, n := range needles {
 			var found bool
-			if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE strpos(lower(`+value+`), lower($1)) > 0)`, n).Scan(&found); err != nil {
+			if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE `+cond+`)`, n).Scan(&found); err != nil {
 				t.Fatalf("pgtest: scan %s.%s: %v", table, c.column, err)
 			}
 			if found {

@@ -27,11 +27,16 @@ const ErasedName = "—"
 var erasedCategories = []string{"profile", "email_addresses", "tags", "affiliation_roles", "links",
 	"audit_details", "consent_notes", "mail", "exit_interview"}
 
+// Step is part of an erasure that lives elsewhere (the sessions), run in
+// the erasure's transaction.
+type Step func(ctx context.Context, tx pgx.Tx, personID int64) error
+
 // Erase anonymises a person everywhere and keeps a tombstone: the record
 // stays (so that ledger rows, affiliations and statistics keep pointing
 // somewhere) but names nobody. Ledger rows stay, pseudonymised: they keep
-// the person's number, whose record no longer says who it was.
-func (s *Service) Erase(ctx context.Context, personID int64, by string, staffUserID int64, reason string) error {
+// the person's number, whose record no longer says who it was. The extra
+// steps run in the same transaction.
+func (s *Service) Erase(ctx context.Context, personID int64, by string, staffUserID int64, reason string, extra ...Step) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var erased bool
 		err := tx.QueryRow(ctx, `SELECT erased_at IS NOT NULL FROM persons WHERE id = $1 FOR UPDATE`, personID).Scan(&erased)
@@ -90,6 +95,11 @@ func (s *Service) Erase(ctx context.Context, personID int64, by string, staffUse
 		}
 		if err := eraseMail(ctx, tx, personID, emails); err != nil {
 			return err
+		}
+		for _, step := range extra {
+			if err := step(ctx, tx, personID); err != nil {
+				return fmt.Errorf("portal: erase %d: %w", personID, err)
+			}
 		}
 		var staff *int64
 		if staffUserID != 0 {

@@ -83,7 +83,11 @@ func (s *Server) deliveryRetry(w http.ResponseWriter, r *http.Request) error {
 			Details: map[string]any{"attempts": d.Attempts}}); err != nil {
 			return err
 		}
-		s.addFlash(r, "success", "deliveries.retry.done", d.To)
+		var about int64
+		if d.PersonID != nil {
+			about = *d.PersonID
+		}
+		s.addPersonFlash(r, about, "success", "deliveries.retry.done", d.To)
 	}
 	return redirect(w, r, target)
 }

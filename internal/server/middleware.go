@@ -19,6 +19,8 @@ type ctxKey int
 const (
 	ctxUser ctxKey = iota
 	ctxLang
+	ctxAlumnus
+	ctxFlashCookie
 )
 
 // statusWriter remembers the status for the request log.

@@ -471,7 +471,11 @@ func (s *Server) offboardingInvite(w http.ResponseWriter, r *http.Request) error
 	case err != nil:
 		return err
 	case sent:
-		s.addFlash(r, "success", "offboarding.invite.done", email)
+		var about int64
+		if c, err := s.offboarding.Case(r.Context(), u.Scope(), id); err == nil {
+			about = c.PersonID
+		}
+		s.addPersonFlash(r, about, "success", "offboarding.invite.done", email)
 	default:
 		s.addFlash(r, "warning", "offboarding.invite.skipped")
 	}

@@ -248,3 +248,18 @@ func (s *Server) cohortSummary(w http.ResponseWriter, r *http.Request) error {
 	p.Title = p.T("cohort.summary.title")
 	return s.render(w, r, http.StatusOK, cohorttpl.CohortSummary(p, cohorttpl.CohortReportData{Report: rep}))
 }
+
+// cohortMentions are the people a cohort report in the session names.
+func cohortMentions(b []byte) []int64 {
+	var rep offboarding.CohortReport
+	if json.Unmarshal(b, &rep) != nil {
+		return nil
+	}
+	var ids []int64
+	for _, e := range rep.Entries {
+		if e.PersonID != 0 {
+			ids = append(ids, e.PersonID)
+		}
+	}
+	return ids
+}

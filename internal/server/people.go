@@ -260,7 +260,7 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.addFlash(r, "success", "person.created", pf.In.FirstName+" "+pf.In.LastName)
+	s.addPersonFlash(r, id, "success", "person.created", pf.In.FirstName+" "+pf.In.LastName)
 	return redirect(w, r, "/app/people/"+strconv.FormatInt(id, 10))
 }
 

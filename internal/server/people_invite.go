@@ -29,7 +29,7 @@ func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) error {
 	}
 	ok, err := s.portal.Invite(r.Context(), currentUser(r).ID, person.ID, s.portalMailer())
 	if errors.Is(err, portal.ErrCaution) {
-		s.addFlash(r, "warning", "invite.skipped.caution", person.Name())
+		s.addPersonFlash(r, person.ID, "warning", "invite.skipped.caution", person.Name())
 		return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10))
 	}
 	if err != nil {
@@ -37,11 +37,11 @@ func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case ok:
-		s.addFlash(r, "success", "invite.sent", person.Name())
+		s.addPersonFlash(r, person.ID, "success", "invite.sent", person.Name())
 	case person.PrimaryEmail() == "":
-		s.addFlash(r, "warning", "invite.skipped.no_email", person.Name())
+		s.addPersonFlash(r, person.ID, "warning", "invite.skipped.no_email", person.Name())
 	default:
-		s.addFlash(r, "warning", "invite.skipped.recent", person.Name())
+		s.addPersonFlash(r, person.ID, "warning", "invite.skipped.recent", person.Name())
 	}
 	return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10))
 }
@@ -124,14 +124,11 @@ func (s *Server) personErase(w http.ResponseWriter, r *http.Request) error {
 	if ref != "" {
 		reason += " " + ref
 	}
-	err = s.portal.Erase(r.Context(), person.ID, portal.ErasedByStaff, u.ID, reason)
+	err = s.erase(r.Context(), person.ID, portal.ErasedByStaff, u.ID, reason)
 	if errors.Is(err, portal.ErrNotFound) {
 		return errNotFound()
 	}
 	if err != nil {
-		return err
-	}
-	if err := s.dropPortalSessions(r.Context(), person.ID); err != nil {
 		return err
 	}
 	s.addFlash(r, "success", "erase.done", person.ID)

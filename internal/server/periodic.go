@@ -30,10 +30,13 @@ func (s *Server) Schedule() error {
 	return nil
 }
 
-// cleanup removes expired links, old rate-limit entries and old failed
-// logins.
+// cleanup removes expired links, sessions, old rate-limit entries and old
+// failed logins.
 func (s *Server) cleanup(ctx context.Context) error {
 	if err := s.portal.Prune(ctx); err != nil {
+		return err
+	}
+	if err := s.store.Prune(ctx); err != nil {
 		return err
 	}
 	return s.users.PruneLoginFailures(ctx)

@@ -345,10 +345,7 @@ func (s *Server) portalDelete(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusUnprocessableEntity, portaltpl.Delete(p, p.T("portal.delete.confirm.required")))
 	}
 	id := currentAlumnus(r).ID
-	if err := s.portal.Erase(r.Context(), id, portal.ErasedByPerson, 0, ""); err != nil {
-		return err
-	}
-	if err := s.dropPortalSessions(r.Context(), id); err != nil {
+	if err := s.erase(r.Context(), id, portal.ErasedByPerson, 0, ""); err != nil {
 		return err
 	}
 	if err := s.portalSessions.Destroy(r.Context()); err != nil {

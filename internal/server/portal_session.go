@@ -39,8 +39,6 @@ type alumnus struct {
 	Language  string
 }
 
-const ctxAlumnus ctxKey = 100 // beside ctxUser and ctxLang
-
 // loadAlumnus puts the person logged in to the portal in the context; an
 // erased person's session ends.
 func (s *Server) loadAlumnus(next http.Handler) http.Handler {
@@ -174,36 +172,14 @@ func (s *Server) portalMailer() portal.Sender {
 	}
 }
 
-// dropPortalSessions ends every portal session of personID (other devices
-// too), after an erasure. Session data is encoded by scs, so the sessions
-// are read and decoded here; erasures are rare.
-func (s *Server) dropPortalSessions(ctx context.Context, personID int64) error {
-	rows, err := s.pool.Query(ctx, `SELECT token, data FROM sessions WHERE expiry > now()`)
-	if err != nil {
-		return err
-	}
-	var drop []string
-	for rows.Next() {
-		var token string
-		var data []byte
-		if err := rows.Scan(&token, &data); err != nil {
-			rows.Close()
+// erase carries out an erasure (portal.Service.Erase) together with its
+// part in the sessions: the person's portal sessions end on every device,
+// and messages waiting in staff sessions that name them go.
+func (s *Server) erase(ctx context.Context, personID int64, by string, staffUserID int64, reason string) error {
+	return s.portal.Erase(ctx, personID, by, staffUserID, reason, func(ctx context.Context, tx pgx.Tx, personID int64) error {
+		if _, err := s.store.EndPersonSessions(ctx, tx, personID); err != nil {
 			return err
 		}
-		if _, values, err := s.portalSessions.Codec.Decode(data); err == nil {
-			if id, ok := values["person_id"].(int64); ok && id == personID {
-				drop = append(drop, token)
-			}
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, token := range drop {
-		if err := s.portalSessions.Store.Delete(token); err != nil {
-			return err
-		}
-	}
-	return nil
+		return s.store.Scrub(ctx, tx, personID, scrubPerson(personID))
+	})
 }

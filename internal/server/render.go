@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -43,44 +42,6 @@ func (s *Server) page(r *http.Request, nav, title string) layout.Page {
 		p.User = &layout.User{ID: u.ID, Name: u.Name, Role: u.Role}
 	}
 	return p
-}
-
-// addFlash queues a message (catalogue key with args) for the next page,
-// translated into the language of this request.
-func (s *Server) addFlash(r *http.Request, kind, key string, args ...any) {
-	ctx := r.Context()
-	var fs []layout.Flash
-	if b := s.sessions.GetBytes(ctx, "flash"); b != nil {
-		_ = json.Unmarshal(b, &fs)
-	}
-	fs = append(fs, layout.Flash{Kind: kind, Text: i18n.For(langOf(r)).T(key, args...)})
-	b, _ := json.Marshal(fs)
-	s.sessions.Put(ctx, "flash", b)
-}
-
-func (s *Server) popFlashes(r *http.Request) []layout.Flash {
-	if !s.sessionLoaded(r) {
-		return nil
-	}
-	b := s.sessions.PopBytes(r.Context(), "flash")
-	if b == nil {
-		return nil
-	}
-	var fs []layout.Flash
-	_ = json.Unmarshal(b, &fs)
-	return fs
-}
-
-// sessionLoaded guards session access on paths served without the session
-// middleware (scs panics there).
-func (s *Server) sessionLoaded(r *http.Request) (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	s.sessions.Status(r.Context())
-	return true
 }
 
 // redirect answers a successful form post: 303 to target.

@@ -24,7 +24,7 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/static/*", s.assets.Handler())
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.crossOrigin, s.sessions.LoadAndSave, s.loadUser)
+		r.Use(s.crossOrigin, s.sessions.LoadAndSave, s.flashCookies, s.loadUser)
 
 		// Public pages.
 		r.Get("/", s.h(s.home))

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -23,6 +22,7 @@ import (
 	"alumnet/internal/people"
 	"alumnet/internal/portal"
 	"alumnet/internal/retention"
+	"alumnet/internal/sessions"
 	"alumnet/internal/units"
 	"alumnet/web"
 )
@@ -55,7 +55,8 @@ type Server struct {
 	mailer   Mailer
 	jobs     *jobs.Jobs
 	sessions *scs.SessionManager
-	store    *pgxstore.PostgresStore
+	// store holds the staff and the portal sessions.
+	store *sessions.Store
 
 	users  *auth.Store
 	units  *units.Store
@@ -78,11 +79,11 @@ const (
 	SessionLifetime = 12 * time.Hour
 )
 
-// New builds a Server. Call Close when done to stop the session cleanup.
+// New builds a Server.
 func New(d Deps) *Server {
-	store := pgxstore.NewWithCleanupInterval(d.Pool, 10*time.Minute)
+	store := sessions.New(d.Pool, scs.GobCodec{}, sessionOwner)
 	sm := scs.New()
-	sm.Store = newLazyStore(store)
+	sm.Store = store
 	sm.IdleTimeout = SessionIdle
 	sm.Lifetime = SessionLifetime
 	sm.Cookie.Name = "alumnet_session"
@@ -112,7 +113,7 @@ func New(d Deps) *Server {
 	s.portal = portal.New(d.Pool, s.consent)
 	s.retention = retention.NewStore(d.Pool)
 	s.offboarding = offboarding.NewStore(d.Pool, s.portal, s.consent)
-	s.portalSessions = newPortalSessions(newLazyStore(store), d.Config.SecureCookies())
+	s.portalSessions = newPortalSessions(store, d.Config.SecureCookies())
 	// Session store failures (the database is away) get the app's own log
 	// line and error page instead of scs's default.
 	sm.ErrorFunc = s.fail
@@ -120,5 +121,6 @@ func New(d Deps) *Server {
 	return s
 }
 
-// Close stops background work of the server (session cleanup).
-func (s *Server) Close() { s.store.StopCleanup() }
+// Close releases what the server holds; expired sessions are removed by
+// the daily clean-up job, not by the server.
+func (s *Server) Close() {}

@@ -100,9 +100,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		return err
 	}
-	// Destroy leaves an empty session; a fresh token carries the flash.
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
-		return err
+	// The login page that follows keeps speaking the user's language.
+	if currentUser(r) != nil && !langChosen(r) {
+		s.setLangCookie(w, langOf(r))
 	}
 	s.addFlash(r, "info", "login.logged_out")
 	return redirect(w, r, "/login")

@@ -1,0 +1,58 @@
+-- +goose Up
+-- Sessions keep only a hash of their token (a copy of the table logs nobody
+-- in), and say whose they are and whom their pending messages name, so that
+-- a password change ends a user's other sessions and an erasure ends the
+-- person's sessions and scrubs their name. Existing sessions end: everyone
+-- logs in again once.
+DROP TABLE sessions;
+CREATE TABLE sessions (
+    token_hash bytea PRIMARY KEY CHECK (length(token_hash) = 32),
+    data       bytea NOT NULL,
+    expiry     timestamptz NOT NULL,
+    user_id    bigint,
+    person_id  bigint,
+    mentions   bigint[] NOT NULL DEFAULT '{}'
+);
+CREATE INDEX sessions_expiry_idx ON sessions (expiry);
+CREATE INDEX sessions_user_idx ON sessions (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX sessions_person_idx ON sessions (person_id) WHERE person_id IS NOT NULL;
+CREATE INDEX sessions_mentions_idx ON sessions USING gin (mentions) WHERE mentions <> '{}';
+
+-- An address the person proved (verified_at: they clicked a link sent to
+-- it) logs in to the portal until it is retired: replaced by a new address
+-- the person confirmed, or a work address left behind at offboarding.
+-- Retired addresses stay for recognising the person (an import, a
+-- registration) but open nothing.
+ALTER TABLE person_emails ADD COLUMN retired_at timestamptz;
+ALTER TABLE person_emails ADD CONSTRAINT person_emails_primary_not_retired CHECK (NOT (is_primary AND retired_at IS NOT NULL));
+-- A verified address that is no longer primary was replaced (an e-mail
+-- change, an offboarding's personal address): it stops opening the portal.
+UPDATE person_emails SET retired_at = now() WHERE NOT is_primary AND verified_at IS NOT NULL;
+
+-- Links for "this was not me" after an address change, for alumni and staff.
+ALTER TABLE person_tokens DROP CONSTRAINT person_tokens_purpose_check;
+ALTER TABLE person_tokens ADD CONSTRAINT person_tokens_purpose_check
+    CHECK (purpose IN ('register', 'login', 'email_change', 'invite', 'confirm_details', 'email_revert'));
+ALTER TABLE user_tokens DROP CONSTRAINT user_tokens_purpose_check;
+ALTER TABLE user_tokens ADD CONSTRAINT user_tokens_purpose_check
+    CHECK (purpose IN ('set_password', 'reset_password', 'email_revert'));
+ALTER TABLE user_tokens ADD COLUMN payload jsonb NOT NULL DEFAULT '{}';
+
+-- +goose Down
+ALTER TABLE user_tokens DROP COLUMN payload;
+DELETE FROM user_tokens WHERE purpose <> 'set_password';
+ALTER TABLE user_tokens DROP CONSTRAINT user_tokens_purpose_check;
+ALTER TABLE user_tokens ADD CONSTRAINT user_tokens_purpose_check CHECK (purpose IN ('set_password'));
+DELETE FROM person_tokens WHERE purpose = 'email_revert';
+ALTER TABLE person_tokens DROP CONSTRAINT person_tokens_purpose_check;
+ALTER TABLE person_tokens ADD CONSTRAINT person_tokens_purpose_check
+    CHECK (purpose IN ('register', 'login', 'email_change', 'invite', 'confirm_details'));
+ALTER TABLE person_emails DROP CONSTRAINT person_emails_primary_not_retired;
+ALTER TABLE person_emails DROP COLUMN retired_at;
+DROP TABLE sessions;
+CREATE TABLE sessions (
+    token  text PRIMARY KEY,
+    data   bytea NOT NULL,
+    expiry timestamptz NOT NULL
+);
+CREATE INDEX sessions_expiry_idx ON sessions (expiry);
