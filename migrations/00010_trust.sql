@@ -38,7 +38,12 @@ ALTER TABLE user_tokens ADD CONSTRAINT user_tokens_purpose_check
     CHECK (purpose IN ('set_password', 'reset_password', 'email_revert'));
 ALTER TABLE user_tokens ADD COLUMN payload jsonb NOT NULL DEFAULT '{}';
 
+-- A login attempt takes its place in the counts before the password is
+-- checked; a right password gives that place back by id.
+ALTER TABLE login_failures ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
+
 -- +goose Down
+ALTER TABLE login_failures DROP COLUMN id;
 ALTER TABLE user_tokens DROP COLUMN payload;
 DELETE FROM user_tokens WHERE purpose <> 'set_password';
 ALTER TABLE user_tokens DROP CONSTRAINT user_tokens_purpose_check;

@@ -55,7 +55,13 @@ func (a *Assets) Handler() http.Handler {
 	fileServer := http.StripPrefix("/static/", http.FileServerFS(a.fsys))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/static/")
-		if h, ok := a.hashes[name]; ok && r.URL.Query().Get("v") == h {
+		h, ok := a.hashes[name]
+		if !ok {
+			// Not a file: no directory listings, no index pages.
+			http.NotFound(w, r)
+			return
+		}
+		if r.URL.Query().Get("v") == h {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
 			w.Header().Set("Cache-Control", "no-cache")

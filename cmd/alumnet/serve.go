@@ -145,7 +145,7 @@ func bootstrapAdmin(ctx context.Context, cfg config.Config, users *auth.Store, l
 			return err
 		}
 		var pe *auth.PolicyError
-		if err := policy.Check(password); errors.As(err, &pe) {
+		if err := policy.Check(password, email); errors.As(err, &pe) {
 			return fmt.Errorf("ALUMNET_ADMIN_PASSWORD is not acceptable (%s): use at least %d characters that are not a common password", pe.Key, auth.MinPasswordLen)
 		}
 	}

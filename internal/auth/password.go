@@ -7,12 +7,14 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -78,6 +80,53 @@ func CheckPassword(hash, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
+// Hasher computes password hashes a few at a time. Each argon2id
+// computation takes 19 MiB for some tens of milliseconds; a burst of
+// logins would otherwise take memory by the hundreds of megabytes and
+// starve the rest of the app of CPU. Callers wait their turn (or give up
+// with their request's context).
+type Hasher struct {
+	slots chan struct{}
+}
+
+// NewHasher allows n computations at once; n < 1 means the number of CPUs,
+// at least two.
+func NewHasher(n int) *Hasher {
+	if n < 1 {
+		n = max(2, runtime.GOMAXPROCS(0))
+	}
+	return &Hasher{slots: make(chan struct{}, n)}
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash is HashPassword in turn.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return HashPassword(password)
+}
+
+// Check is CheckPassword in turn.
+func (h *Hasher) Check(ctx context.Context, hash, password string) (bool, error) {
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer h.release()
+	return CheckPassword(hash, password)
+}
+
 //go:embed commonpasswords.txt.gz
 var commonPasswordsGz []byte
 
@@ -112,8 +161,10 @@ type PolicyError struct {
 
 func (e *PolicyError) Error() string { return "auth: password refused: " + e.Key }
 
-// Check returns a *PolicyError when the password is not acceptable.
-func (p *Policy) Check(password string) error {
+// Check returns a *PolicyError when the password is not acceptable for
+// the account with address email: too short or long, a common password,
+// or the address itself or its part before the @.
+func (p *Policy) Check(password, email string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLen:
@@ -121,8 +172,15 @@ func (p *Policy) Check(password string) error {
 	case n > MaxPasswordLen:
 		return &PolicyError{Key: "password.too_long", Arg: MaxPasswordLen}
 	}
-	if _, ok := p.common[strings.ToLower(password)]; ok {
+	lower := strings.ToLower(strings.TrimSpace(password))
+	if _, ok := p.common[lower]; ok {
 		return &PolicyError{Key: "password.common"}
+	}
+	if email = NormalizeEmail(email); email != "" {
+		local, _, _ := strings.Cut(email, "@")
+		if lower == email || lower == local || strings.Contains(lower, email) {
+			return &PolicyError{Key: "password.email"}
+		}
 	}
 	return nil
 }

@@ -43,19 +43,28 @@ func TestPolicy(t *testing.T) {
 	}
 	tests := []struct {
 		pw      string
+		email   string
 		wantKey string
 	}{
-		{"short", "password.too_short"},
-		{"elevenchars", "password.too_short"},
-		{"123456789012", "password.common"},
-		{"PasswordPassword", "password.common"},
-		{"Wachtwoord123", "password.common"},
-		{strings.Repeat("x", 257), "password.too_long"},
-		{"de koe staat in de wei 7", ""},
-		{"ééééééééééé", "password.too_short"}, // 11 runes, 22 bytes
+		{"short", "", "password.too_short"},
+		{"elevenchars", "", "password.too_short"},
+		{"123456789012", "", "password.common"},
+		{"PasswordPassword", "", "password.common"},
+		{"Wachtwoord123", "", "password.common"},
+		{strings.Repeat("x", 257), "", "password.too_long"},
+		{"de koe staat in de wei 7", "", ""},
+		{"ééééééééééé", "", "password.too_short"}, // 11 runes, 22 bytes
+		// The own address, or its part before the @, is no password.
+		{"annemarie.devries@example.nl", "annemarie.devries@example.nl", "password.email"},
+		{"AnneMarie.deVries@Example.nl", "annemarie.devries@example.nl", "password.email"},
+		{"annemarie.devries", "annemarie.devries@example.nl", "password.email"},
+		{" Annemarie.DeVries ", "annemarie.devries@example.nl", "password.email"},
+		{"my annemarie.devries@example.nl!", "annemarie.devries@example.nl", "password.email"},
+		{"annemarie.devries", "someone.else@example.nl", ""},
+		{"annemarie.devries@example.nl", "", ""},
 	}
 	for _, tt := range tests {
-		err := p.Check(tt.pw)
+		err := p.Check(tt.pw, tt.email)
 		var pe *PolicyError
 		switch {
 		case tt.wantKey == "" && err != nil:

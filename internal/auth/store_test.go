@@ -182,7 +182,7 @@ func TestAuthenticate(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ip := fmt.Sprintf("192.0.2.%d", i+1)
-			u, err := s.Authenticate(ctx, tt.email, tt.password, ip)
+			u, _, err := s.Authenticate(ctx, tt.email, tt.password, ip)
 			if tt.wantID != 0 {
 				if err != nil || u.ID != tt.wantID {
 					t.Fatalf("Authenticate = %+v, %v; want user %d", u, err, tt.wantID)
@@ -226,12 +226,12 @@ func TestAccountThrottle(t *testing.T) {
 		if i%2 == 1 {
 			email = "VICTIM@example.nl"
 		}
-		if _, err := s.Authenticate(ctx, email, "wrong password!", attackerIP); !errors.Is(err, ErrBadCredentials) {
+		if _, _, err := s.Authenticate(ctx, email, "wrong password!", attackerIP); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("failure %d: %v, want ErrBadCredentials", i+1, err)
 		}
 	}
 	for _, ip := range []string{attackerIP, "203.0.113.2"} {
-		u, err := s.Authenticate(ctx, "victim@example.nl", testPassword, ip)
+		u, _, err := s.Authenticate(ctx, "victim@example.nl", testPassword, ip)
 		var te *ThrottledError
 		if !errors.As(err, &te) {
 			t.Fatalf("right password from %s after %d failures = %+v, %v; want *ThrottledError", ip, AccountLimit, u, err)
@@ -250,7 +250,7 @@ func TestAccountThrottle(t *testing.T) {
 	// Another account from another address is unaffected, and so is
 	// another account from the attacker's address (far below IPLimit).
 	for _, ip := range []string{"198.51.100.9", attackerIP} {
-		if u, err := s.Authenticate(ctx, "other@example.nl", testPassword, ip); err != nil || u.ID != other.ID {
+		if u, _, err := s.Authenticate(ctx, "other@example.nl", testPassword, ip); err != nil || u.ID != other.ID {
 			t.Errorf("other account from %s = %+v, %v; want a login", ip, u, err)
 		}
 	}
@@ -265,11 +265,11 @@ func TestAccountThrottleBoundaries(t *testing.T) {
 	// One failure short of the limit the right password still works, and
 	// a login clears the account's failures.
 	for range AccountLimit - 1 {
-		if _, err := s.Authenticate(ctx, u.Email, "wrong password!", "192.0.2.50"); !errors.Is(err, ErrBadCredentials) {
+		if _, _, err := s.Authenticate(ctx, u.Email, "wrong password!", "192.0.2.50"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatal(err)
 		}
 	}
-	if got, err := s.Authenticate(ctx, u.Email, testPassword, "192.0.2.50"); err != nil || got.ID != u.ID {
+	if got, _, err := s.Authenticate(ctx, u.Email, testPassword, "192.0.2.50"); err != nil || got.ID != u.ID {
 		t.Fatalf("login after %d failures = %v, want success", AccountLimit-1, err)
 	}
 	if n := countRows(t, pool, `SELECT count(*) FROM login_failures WHERE key = 'acct:near@example.nl'`); n != 0 {
@@ -284,7 +284,7 @@ func TestAccountThrottleBoundaries(t *testing.T) {
 		SELECT 'acct:near@example.nl', now() - interval '16 minutes' FROM generate_series(1, $1)`, AccountLimit*2); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.Authenticate(ctx, u.Email, testPassword, "192.0.2.51"); err != nil || got.ID != u.ID {
+	if got, _, err := s.Authenticate(ctx, u.Email, testPassword, "192.0.2.51"); err != nil || got.ID != u.ID {
 		t.Fatalf("login with only stale failures = %v, want success", err)
 	}
 
@@ -293,7 +293,7 @@ func TestAccountThrottleBoundaries(t *testing.T) {
 		SELECT 'acct:near@example.nl', now() - interval '10 minutes' FROM generate_series(1, $1)`, AccountLimit); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Authenticate(ctx, u.Email, testPassword, "192.0.2.52")
+	_, _, err := s.Authenticate(ctx, u.Email, testPassword, "192.0.2.52")
 	var te *ThrottledError
 	if !errors.As(err, &te) {
 		t.Fatalf("login with %d failures 10 minutes old = %v, want *ThrottledError", AccountLimit, err)
@@ -315,27 +315,27 @@ func TestIPThrottle(t *testing.T) {
 	// no account limit is reached.
 	fail := func(i int) {
 		t.Helper()
-		if _, err := s.Authenticate(ctx, fmt.Sprintf("ghost%d@example.nl", i), "guess", ip); !errors.Is(err, ErrBadCredentials) {
+		if _, _, err := s.Authenticate(ctx, fmt.Sprintf("ghost%d@example.nl", i), "guess", ip); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("failure %d: %v, want ErrBadCredentials", i+1, err)
 		}
 	}
 	for i := range IPLimit - 1 {
 		fail(i)
 	}
-	if got, err := s.Authenticate(ctx, u.Email, testPassword, ip); err != nil || got.ID != u.ID {
+	if got, _, err := s.Authenticate(ctx, u.Email, testPassword, ip); err != nil || got.ID != u.ID {
 		t.Fatalf("login after %d failures from the address = %v, want success", IPLimit-1, err)
 	}
 	fail(IPLimit - 1)
 
-	_, err := s.Authenticate(ctx, u.Email, testPassword, ip)
+	_, _, err := s.Authenticate(ctx, u.Email, testPassword, ip)
 	var te *ThrottledError
 	if !errors.As(err, &te) || te.RetryAfter <= 0 {
 		t.Fatalf("login from an address with %d failures = %v, want *ThrottledError with RetryAfter > 0", IPLimit, err)
 	}
-	if _, err := s.Authenticate(ctx, "fresh@example.nl", "guess", ip); !errors.As(err, &te) {
+	if _, _, err := s.Authenticate(ctx, "fresh@example.nl", "guess", ip); !errors.As(err, &te) {
 		t.Errorf("unknown account from the throttled address = %v, want *ThrottledError", err)
 	}
-	if got, err := s.Authenticate(ctx, u.Email, testPassword, "198.51.100.8"); err != nil || got.ID != u.ID {
+	if got, _, err := s.Authenticate(ctx, u.Email, testPassword, "198.51.100.8"); err != nil || got.ID != u.ID {
 		t.Errorf("same account from another address = %v, want success", err)
 	}
 }
@@ -405,12 +405,12 @@ func TestSetPasswordToken(t *testing.T) {
 		t.Error("token row: want created_by the admin, unused, expiring in 72 hours")
 	}
 
-	got, err := s.SetPasswordTokenUser(ctx, tok)
+	got, _, err := s.SetPasswordTokenUser(ctx, tok)
 	if err != nil || got.ID != invited.ID {
 		t.Fatalf("SetPasswordTokenUser = %+v, %v; want user %d", got, err, invited.ID)
 	}
 	// Looking the token up does not use it.
-	if got, err := s.SetPasswordTokenUser(ctx, tok); err != nil || got.ID != invited.ID {
+	if got, _, err := s.SetPasswordTokenUser(ctx, tok); err != nil || got.ID != invited.ID {
 		t.Fatalf("second SetPasswordTokenUser = %v", err)
 	}
 
@@ -419,22 +419,22 @@ func TestSetPasswordToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.UseSetPasswordToken(ctx, tok, h)
+	got, _, err = s.UseSetPasswordToken(ctx, tok, h)
 	if err != nil || got.ID != invited.ID || !got.HasPassword() {
 		t.Fatalf("UseSetPasswordToken = %+v, %v", got, err)
 	}
 	if ok, err := CheckPassword(*got.PasswordHash, newPassword); !ok || err != nil {
 		t.Errorf("CheckPassword with the new password = %v, %v", ok, err)
 	}
-	if u, err := s.Authenticate(ctx, "new@example.nl", newPassword, "192.0.2.1"); err != nil || u.ID != invited.ID {
+	if u, _, err := s.Authenticate(ctx, "new@example.nl", newPassword, "192.0.2.1"); err != nil || u.ID != invited.ID {
 		t.Errorf("login with the new password = %v", err)
 	}
 
 	// Exactly once.
-	if _, err := s.UseSetPasswordToken(ctx, tok, testHash()); !errors.Is(err, ErrTokenInvalid) {
+	if _, _, err := s.UseSetPasswordToken(ctx, tok, testHash()); !errors.Is(err, ErrTokenInvalid) {
 		t.Errorf("second UseSetPasswordToken = %v, want ErrTokenInvalid", err)
 	}
-	if _, err := s.SetPasswordTokenUser(ctx, tok); !errors.Is(err, ErrTokenInvalid) {
+	if _, _, err := s.SetPasswordTokenUser(ctx, tok); !errors.Is(err, ErrTokenInvalid) {
 		t.Errorf("SetPasswordTokenUser after use = %v, want ErrTokenInvalid", err)
 	}
 	if u, _ := s.UserByID(ctx, invited.ID); u.PasswordHash == nil || *u.PasswordHash != h {
@@ -442,10 +442,10 @@ func TestSetPasswordToken(t *testing.T) {
 	}
 
 	for _, bad := range []string{"", "not-a-token", tok + "x"} {
-		if _, err := s.SetPasswordTokenUser(ctx, bad); !errors.Is(err, ErrTokenInvalid) {
+		if _, _, err := s.SetPasswordTokenUser(ctx, bad); !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("SetPasswordTokenUser(%q) = %v, want ErrTokenInvalid", bad, err)
 		}
-		if _, err := s.UseSetPasswordToken(ctx, bad, testHash()); !errors.Is(err, ErrTokenInvalid) {
+		if _, _, err := s.UseSetPasswordToken(ctx, bad, testHash()); !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("UseSetPasswordToken(%q) = %v, want ErrTokenInvalid", bad, err)
 		}
 	}
@@ -472,10 +472,10 @@ func TestSetPasswordTokenExpired(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE user_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, HashToken(tok)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SetPasswordTokenUser(ctx, tok); !errors.Is(err, ErrTokenInvalid) {
+	if _, _, err := s.SetPasswordTokenUser(ctx, tok); !errors.Is(err, ErrTokenInvalid) {
 		t.Errorf("SetPasswordTokenUser(expired) = %v, want ErrTokenInvalid", err)
 	}
-	if _, err := s.UseSetPasswordToken(ctx, tok, testHash()); !errors.Is(err, ErrTokenInvalid) {
+	if _, _, err := s.UseSetPasswordToken(ctx, tok, testHash()); !errors.Is(err, ErrTokenInvalid) {
 		t.Errorf("UseSetPasswordToken(expired) = %v, want ErrTokenInvalid", err)
 	}
 	if got, _ := s.UserByID(ctx, u.ID); got.HasPassword() {
@@ -504,17 +504,17 @@ func TestNewSetPasswordTokenReplacesEarlier(t *testing.T) {
 	if first == second {
 		t.Fatal("two tokens are equal")
 	}
-	if _, err := s.SetPasswordTokenUser(ctx, first); !errors.Is(err, ErrTokenInvalid) {
+	if _, _, err := s.SetPasswordTokenUser(ctx, first); !errors.Is(err, ErrTokenInvalid) {
 		t.Errorf("earlier token after a new one = %v, want ErrTokenInvalid", err)
 	}
-	if _, err := s.UseSetPasswordToken(ctx, first, testHash()); !errors.Is(err, ErrTokenInvalid) {
+	if _, _, err := s.UseSetPasswordToken(ctx, first, testHash()); !errors.Is(err, ErrTokenInvalid) {
 		t.Errorf("using the earlier token = %v, want ErrTokenInvalid", err)
 	}
 	// Other users' links are untouched.
-	if got, err := s.SetPasswordTokenUser(ctx, otherTok); err != nil || got.ID != other.ID {
+	if got, _, err := s.SetPasswordTokenUser(ctx, otherTok); err != nil || got.ID != other.ID {
 		t.Errorf("another user's token = %v, want valid", err)
 	}
-	if got, err := s.UseSetPasswordToken(ctx, second, testHash()); err != nil || got.ID != u.ID || !got.HasPassword() {
+	if got, _, err := s.UseSetPasswordToken(ctx, second, testHash()); err != nil || got.ID != u.ID || !got.HasPassword() {
 		t.Errorf("latest token = %+v, %v; want it to work", got, err)
 	}
 }
@@ -531,10 +531,10 @@ func TestSetPasswordTokenDeactivatedUser(t *testing.T) {
 	if err := s.SetActive(ctx, u.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SetPasswordTokenUser(ctx, tok); !errors.Is(err, ErrTokenInvalid) {
+	if _, _, err := s.SetPasswordTokenUser(ctx, tok); !errors.Is(err, ErrTokenInvalid) {
 		t.Errorf("token of a deactivated user = %v, want ErrTokenInvalid", err)
 	}
-	if _, err := s.UseSetPasswordToken(ctx, tok, testHash()); !errors.Is(err, ErrTokenInvalid) {
+	if _, _, err := s.UseSetPasswordToken(ctx, tok, testHash()); !errors.Is(err, ErrTokenInvalid) {
 		t.Errorf("using the token of a deactivated user = %v, want ErrTokenInvalid", err)
 	}
 }

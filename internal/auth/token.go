@@ -14,8 +14,18 @@ import (
 	"alumnet/internal/db"
 )
 
-// SetPasswordTTL is how long an invitation or reset link works.
-const SetPasswordTTL = 72 * time.Hour
+// How long a link works: an invitation to set a first password, and a
+// link to reset a forgotten one (short: it opens an account that exists).
+const (
+	SetPasswordTTL   = 72 * time.Hour
+	ResetPasswordTTL = time.Hour
+)
+
+// Link purposes.
+const (
+	PurposeSetPassword   = "set_password"
+	PurposeResetPassword = "reset_password"
+)
 
 // ErrTokenInvalid means the link is unknown, expired or already used.
 var ErrTokenInvalid = errors.New("auth: link invalid, expired or used")
@@ -49,60 +59,99 @@ func (s *Store) CreateSetPasswordToken(ctx context.Context, userID, createdBy in
 // CreateSetPasswordTokenTx is CreateSetPasswordToken inside tx, so that the
 // mail carrying the link is enqueued in the same transaction.
 func CreateSetPasswordTokenTx(ctx context.Context, tx pgx.Tx, userID, createdBy int64) (string, error) {
+	return createPasswordToken(ctx, tx, PurposeSetPassword, SetPasswordTTL, userID, createdBy)
+}
+
+// CreateResetTokenTx makes a one-time link to reset the password of
+// userID, inside tx with the mail that carries it. Earlier unused links of
+// the user stop working.
+func CreateResetTokenTx(ctx context.Context, tx pgx.Tx, userID, createdBy int64) (string, error) {
+	return createPasswordToken(ctx, tx, PurposeResetPassword, ResetPasswordTTL, userID, createdBy)
+}
+
+func createPasswordToken(ctx context.Context, tx pgx.Tx, purpose string, ttl time.Duration, userID, createdBy int64) (string, error) {
 	token, hash := NewToken()
-	var by *int64
-	if createdBy != 0 {
-		by = &createdBy
-	}
-	if _, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = now()
+		WHERE user_id = $1 AND used_at IS NULL AND purpose IN ('set_password', 'reset_password')`, userID); err != nil {
 		return "", fmt.Errorf("auth: create token for user %d: %w", userID, err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO user_tokens (user_id, token_hash, purpose, expires_at, created_by)
-		VALUES ($1, $2, 'set_password', now() + $3::interval, $4)`, userID, hash, SetPasswordTTL.String(), by); err != nil {
+		VALUES ($1, $2, $3, now() + $4::interval, $5)`, userID, hash, purpose, ttl.String(), db.NullID(createdBy)); err != nil {
 		return "", fmt.Errorf("auth: create token for user %d: %w", userID, err)
 	}
 	return token, nil
 }
 
-// SetPasswordTokenUser returns the user a valid token belongs to, without using it.
-func (s *Store) SetPasswordTokenUser(ctx context.Context, token string) (User, error) {
+// SetPasswordTokenUser returns the user a valid set-password or reset link
+// belongs to, and the link's purpose, without using it.
+func (s *Store) SetPasswordTokenUser(ctx context.Context, token string) (User, string, error) {
 	var userID int64
-	err := s.pool.QueryRow(ctx, `SELECT t.user_id FROM user_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.purpose = 'set_password' AND t.used_at IS NULL AND t.expires_at > now()
-		  AND u.deactivated_at IS NULL`, HashToken(token)).Scan(&userID)
+	var purpose string
+	err := s.pool.QueryRow(ctx, `SELECT t.user_id, t.purpose FROM user_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.purpose IN ('set_password', 'reset_password') AND t.used_at IS NULL AND t.expires_at > now()
+		  AND u.deactivated_at IS NULL`, HashToken(token)).Scan(&userID, &purpose)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return User{}, ErrTokenInvalid
+		return User{}, "", ErrTokenInvalid
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("auth: token: %w", err)
+		return User{}, "", fmt.Errorf("auth: token: %w", err)
 	}
-	return s.UserByID(ctx, userID)
+	u, err := s.UserByID(ctx, userID)
+	return u, purpose, err
 }
 
-// UseSetPasswordToken sets the password hash through a token and uses the
-// token up, in one transaction: a link works exactly once.
-func (s *Store) UseSetPasswordToken(ctx context.Context, token, passwordHash string) (User, error) {
+// UseSetPasswordToken sets the password hash through a set-password or
+// reset link and uses the link up, in one transaction: a link works
+// exactly once. The account's failed logins are forgotten (the link proved
+// the mailbox). It returns the user and the link's purpose.
+func (s *Store) UseSetPasswordToken(ctx context.Context, token, passwordHash string) (User, string, error) {
 	var userID int64
+	var purpose string
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `UPDATE user_tokens t SET used_at = now()
 			FROM users u
-			WHERE u.id = t.user_id AND t.token_hash = $1 AND t.purpose = 'set_password'
+			WHERE u.id = t.user_id AND t.token_hash = $1 AND t.purpose IN ('set_password', 'reset_password')
 			  AND t.used_at IS NULL AND t.expires_at > now() AND u.deactivated_at IS NULL
-			RETURNING t.user_id`, HashToken(token)).Scan(&userID)
+			RETURNING t.user_id, t.purpose`, HashToken(token)).Scan(&userID, &purpose)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrTokenInvalid
 		}
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, passwordHash)
-		return err
+		return setPassword(ctx, tx, userID, passwordHash)
 	})
 	if errors.Is(err, ErrTokenInvalid) {
-		return User{}, err
+		return User{}, "", err
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("auth: use token: %w", err)
+		return User{}, "", fmt.Errorf("auth: use token: %w", err)
 	}
-	return s.UserByID(ctx, userID)
+	u, err := s.UserByID(ctx, userID)
+	return u, purpose, err
+}
+
+// setPassword stores a new hash; unused set-password and reset links stop
+// working and failed logins of the account are forgotten.
+func setPassword(ctx context.Context, tx pgx.Tx, userID int64, hash string) error {
+	var email string
+	if err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING email`, userID, hash).Scan(&email); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = now()
+		WHERE user_id = $1 AND used_at IS NULL AND purpose IN ('set_password', 'reset_password')`, userID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, "acct:"+email)
+	return err
+}
+
+// ChangePassword stores a new password hash for a signed-in user, who
+// gave the current one (CheckCurrentPassword).
+func (s *Store) ChangePassword(ctx context.Context, userID int64, hash string) error {
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error { return setPassword(ctx, tx, userID, hash) })
+	if err != nil {
+		return fmt.Errorf("auth: change password %d: %w", userID, err)
+	}
+	return nil
 }

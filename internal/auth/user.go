@@ -60,19 +60,26 @@ func (u User) Scope() units.Scope {
 
 // Store reads and changes staff accounts.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	hasher *Hasher
 	// dummyHash is checked when an address is unknown, so that an unknown
 	// address takes as long to refuse as a wrong password.
 	dummyHash string
 }
 
-// NewStore returns a Store on pool.
+// NewStore returns a Store on pool that computes at most a few password
+// hashes at once (NewHasher).
 func NewStore(pool *pgxpool.Pool) *Store {
 	h, err := HashPassword("not a real password, only for timing")
 	if err != nil {
 		panic(err) // crypto/rand failing is not recoverable
 	}
-	return &Store{pool: pool, dummyHash: h}
+	return &Store{pool: pool, hasher: NewHasher(0), dummyHash: h}
+}
+
+// Hash computes a password hash in turn with the store's logins.
+func (s *Store) Hash(ctx context.Context, password string) (string, error) {
+	return s.hasher.Hash(ctx, password)
 }
 
 const userColumns = `u.id, u.email, u.name, u.role, u.password_hash, u.language, u.deactivated_at,

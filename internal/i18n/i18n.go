@@ -5,6 +5,7 @@ package i18n
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"golang.org/x/text/language"
 )
@@ -100,3 +101,27 @@ func Negotiate(r *http.Request, choice string) Lang {
 
 // CookieName is the cookie that remembers an anonymous visitor's choice.
 const CookieName = "lang"
+
+var months = [2][12]string{
+	{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+	{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+}
+
+// Date writes a date in words: "3 maart 2026", "3 March 2026".
+func (p Printer) Date(t time.Time) string {
+	m := months[0]
+	if p.Lang == EN {
+		m = months[1]
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), m[t.Month()-1], t.Year())
+}
+
+// DateTime writes a moment in words: "3 maart 2026 om 09:30", "3 March
+// 2026 at 09:30", in t's location.
+func (p Printer) DateTime(t time.Time) string {
+	at := " om "
+	if p.Lang == EN {
+		at = " at "
+	}
+	return p.Date(t) + at + t.Format("15:04")
+}

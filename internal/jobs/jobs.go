@@ -68,6 +68,7 @@ type Jobs struct {
 	log         *slog.Logger
 	maxAttempts int
 	periodic    *periodicWorker
+	tasks       *taskWorker
 }
 
 // New makes the job client on pool; sender delivers mail (SMTP, or the dev
@@ -108,6 +109,11 @@ func New(pool *pgxpool.Pool, sender mail.Sender, log *slog.Logger, opts Options)
 	}
 	j.periodic = &periodicWorker{tasks: map[string]Task{}}
 	if err := river.AddWorkerSafely(workers, j.periodic); err != nil {
+		own.Close()
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	j.tasks = &taskWorker{handlers: map[string]Handler{}}
+	if err := river.AddWorkerSafely(workers, j.tasks); err != nil {
 		own.Close()
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -159,17 +165,23 @@ func (j *Jobs) Stop(ctx context.Context) error {
 	return j.client.StopAndCancel(cctx)
 }
 
-// WaitIdle returns when no delivery has work left (none queued, none
-// failed with a retry ahead), or with ctx's error. Tests call it before
-// they look at the mail that was sent.
+// WaitIdle returns when no task and no delivery has work left (none
+// queued, none failed with a retry ahead), or with ctx's error. Tests call
+// it before they look at the mail that was sent.
 func (j *Jobs) WaitIdle(ctx context.Context) error {
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for {
+		var tasks int
+		if err := j.pool.QueryRow(ctx, `SELECT count(*) FROM river_job
+			WHERE kind = 'task' AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&tasks); err != nil {
+			return fmt.Errorf("jobs: unfinished tasks: %w", err)
+		}
 		n, err := j.deliveries.Unfinished(ctx)
 		if err != nil {
 			return err
 		}
+		n += tasks
 		if n == 0 {
 			return nil
 		}

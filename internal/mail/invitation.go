@@ -36,7 +36,7 @@ func (inv Invitation) Message() (Message, error) {
 		Subject: p.T("mail.invite.subject"),
 		HTML:    mailtpl.Invitation(d),
 		Text:    Paragraphs(d.Greeting, d.Intro, d.Link, d.Expiry, d.Ignore),
-		// RFC 3834: automatic mail; out-of-office replies stay away.
-		Headers: map[string]string{"Auto-Submitted": "auto-generated"},
+		// To a staff mailbox: Exchange's out-of-office replies stay away too.
+		Headers: map[string]string{"X-Auto-Response-Suppress": "All"},
 	})
 }

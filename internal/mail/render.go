@@ -38,7 +38,13 @@ func Render(ctx context.Context, c Content) (Message, error) {
 		return Message{}, fmt.Errorf("mail: render %q: %w", c.Subject, err)
 	}
 	text := strings.TrimRight(c.Text, "\n") + "\n\n-- \n" + i18n.For(lang).T("mail.footer") + "\n"
-	m := Message{To: c.To, Subject: c.Subject, Text: text, HTML: html.String(), Headers: c.Headers, Lang: lang}
+	// Every mail the app sends is automatic (RFC 3834): out-of-office
+	// replies and auto-responders leave it alone.
+	headers := map[string]string{"Auto-Submitted": "auto-generated"}
+	for k, v := range c.Headers {
+		headers[k] = v
+	}
+	m := Message{To: c.To, Subject: c.Subject, Text: text, HTML: html.String(), Headers: headers, Lang: lang}
 	return m, m.Validate()
 }
 

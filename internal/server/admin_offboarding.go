@@ -23,8 +23,8 @@ type departureTypeForm struct {
 }
 
 func parseDepartureTypeForm(r *http.Request) (departureTypeForm, error) {
-	if err := r.ParseForm(); err != nil {
-		return departureTypeForm{}, errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return departureTypeForm{}, err
 	}
 	f := r.PostForm
 	tf := departureTypeForm{
@@ -67,8 +67,8 @@ type checklistItemForm struct {
 }
 
 func parseChecklistItemForm(r *http.Request) (checklistItemForm, error) {
-	if err := r.ParseForm(); err != nil {
-		return checklistItemForm{}, errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return checklistItemForm{}, err
 	}
 	f := r.PostForm
 	cf := checklistItemForm{
@@ -400,8 +400,8 @@ func (s *Server) checklistItemMove(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	dir := r.PostForm.Get("dir")
 	if dir != "up" && dir != "down" {

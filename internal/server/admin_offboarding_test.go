@@ -23,7 +23,7 @@ func (a *testApp) checklist(key string, archived bool) []offboarding.TemplateIte
 // templateActions lists the audit actions the admin wrote, oldest first.
 func (a *testApp) templateActions(actorID int64) []string {
 	a.t.Helper()
-	entries, _, err := a.srv.audit.List(context.Background(), audit.Filter{ActorID: actorID, Limit: 500})
+	entries, _, err := a.srv.audit.List(context.Background(), audit.Filter{ActorID: actorID, Limit: 500, ExcludeActions: sessionActions})
 	if err != nil {
 		a.t.Fatal(err)
 	}

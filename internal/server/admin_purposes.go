@@ -21,8 +21,8 @@ type purposeForm struct {
 }
 
 func parsePurposeForm(r *http.Request) (purposeForm, error) {
-	if err := r.ParseForm(); err != nil {
-		return purposeForm{}, errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return purposeForm{}, err
 	}
 	f := r.PostForm
 	pf := purposeForm{

@@ -51,8 +51,8 @@ func (s *Server) retentionPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) retentionSave(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	d := admintpl.RetentionData{Years: strings.TrimSpace(r.PostForm.Get("inactive_years")), Enabled: r.PostForm.Get("enabled") == "1"}
 	years, err := strconv.Atoi(d.Years)

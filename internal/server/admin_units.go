@@ -24,8 +24,8 @@ type unitForm struct {
 }
 
 func parseUnitForm(r *http.Request) (unitForm, error) {
-	if err := r.ParseForm(); err != nil {
-		return unitForm{}, errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return unitForm{}, err
 	}
 	f := unitForm{
 		Name:      strings.TrimSpace(r.PostForm.Get("name")),

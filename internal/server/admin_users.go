@@ -36,8 +36,8 @@ type userForm struct {
 }
 
 func parseUserForm(r *http.Request, isNew bool) (userForm, error) {
-	if err := r.ParseForm(); err != nil {
-		return userForm{}, errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return userForm{}, err
 	}
 	f := r.PostForm
 	uf := userForm{

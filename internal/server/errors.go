@@ -29,6 +29,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func errNotFound() error  { return &Error{Status: http.StatusNotFound, Key: "error.404"} }
 func errForbidden() error { return &Error{Status: http.StatusForbidden, Key: "error.403"} }
+func errTooLarge() error {
+	return &Error{Status: http.StatusRequestEntityTooLarge, Key: "error.413"}
+}
 func errBadRequest(err error) error {
 	return &Error{Status: http.StatusBadRequest, Key: "error.400", Err: err}
 }
@@ -51,10 +54,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(err, context.Canceled) {
 			return // the client went away
 		}
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "method", r.Method, "route", routeOf(r), "err", err)
 		e = &Error{Status: http.StatusInternalServerError, Key: "error.500"}
 	} else if e.Status >= 500 {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "method", r.Method, "route", routeOf(r), "err", err)
 	}
 	s.errorPage(w, r, e.Status, e.Key)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"alumnet/internal/auth"
 	"alumnet/internal/i18n"
 )
@@ -21,6 +23,7 @@ const (
 	ctxLang
 	ctxAlumnus
 	ctxFlashCookie
+	ctxBodyLimit
 )
 
 // statusWriter remembers the status for the request log.
@@ -45,8 +48,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests logs every request (path only: queries may hold search terms,
-// which are personal data) and turns panics into a 500 page.
+// logRequests logs every request and turns panics into a 500 page. It logs
+// the route pattern, not the path: paths carry one-time tokens and ids,
+// queries carry search terms (personal data).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -56,7 +60,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.log.Error("panic", "route", routeOf(r), "panic", v, "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					s.errorPage(sw, r, http.StatusInternalServerError, "error.500")
 				}
@@ -65,16 +69,56 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
 				level = slog.LevelDebug
 			}
-			s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "route", routeOf(r),
 				"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
+// routeOf is the route pattern the request matched ("/portal/login/{token}"),
+// or "-" when it matched none.
+func routeOf(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		if p := rc.RoutePattern(); p != "" {
+			return p
+		}
+	}
+	return "-"
+}
+
+// checkRequest refuses, before any handler runs, what no page of the app
+// sends: a body larger than any route takes (413), and a path or query
+// with invalid encoding, invalid UTF-8 or a NUL byte (400). Bodies are cut
+// off at maxBody when they turn out longer than announced.
+func (s *Server) checkRequest(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBody {
+			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "error.413")
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil || !cleanValues(q) || !cleanText(r.URL.Path) || len(r.URL.RawQuery) > maxQuery {
+			s.errorPage(w, r, http.StatusBadRequest, "error.400")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxQuery bounds a URL's query string; the longest the app makes (a
+// filtered list with its cursor) is a few hundred bytes.
+const maxQuery = 4096
+
 // securityHeaders sets the headers every response carries. Personal data
-// may be on any page outside /static, so nothing else is cached.
-func securityHeaders(next http.Handler) http.Handler {
+// may be on any page outside /static, so nothing else is cached: such a
+// response carries one Cache-Control header, no-store, whatever else
+// (the session manager) added. HSTS when the app is served over https.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	hsts := s.cfg.BaseURL != nil && s.cfg.BaseURL.Scheme == "https"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
@@ -82,12 +126,42 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		if !strings.HasPrefix(r.URL.Path, "/static/") {
-			h.Set("Cache-Control", "no-store")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
-		next.ServeHTTP(w, r)
+		if strings.HasPrefix(r.URL.Path, "/static/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&noStoreWriter{ResponseWriter: w}, r)
 	})
 }
+
+// noStoreWriter leaves exactly one Cache-Control header, no-store, on the
+// response when its header goes out.
+type noStoreWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (w *noStoreWriter) fix() {
+	if !w.done {
+		w.done = true
+		w.Header().Set("Cache-Control", "no-store")
+	}
+}
+
+func (w *noStoreWriter) WriteHeader(code int) {
+	w.fix()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *noStoreWriter) Write(b []byte) (int, error) {
+	w.fix()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *noStoreWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // crossOrigin refuses state-changing requests from other origins
 // (http.CrossOriginProtection: Sec-Fetch-Site, else Origin against Host).

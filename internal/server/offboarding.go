@@ -15,12 +15,10 @@ import (
 	"alumnet/internal/audit"
 	"alumnet/internal/auth"
 	"alumnet/internal/i18n"
-	"alumnet/internal/mail"
 	"alumnet/internal/offboarding"
 	"alumnet/internal/people"
 	"alumnet/internal/units"
 	"alumnet/templates/layout"
-	mailtpl "alumnet/templates/mail"
 	obtpl "alumnet/templates/offboarding"
 )
 
@@ -191,8 +189,8 @@ func (s *Server) offboardingNew(w http.ResponseWriter, r *http.Request) error {
 
 // offboardingCreate starts a case, for a known person or a new one.
 func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	u := currentUser(r)
 	f := r.PostForm
@@ -344,8 +342,8 @@ func (s *Server) offboardingShow(w http.ResponseWriter, r *http.Request) error {
 // caseAction runs a change on the case in the URL and maps the domain's
 // errors to pages; on success it goes back to the case.
 func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, anchor string, do func(u *auth.User, id int64) error) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	u := currentUser(r)
 	id, err := caseID(r)
@@ -421,8 +419,8 @@ func (s *Server) offboardingClose(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) offboardingInterview(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	u := currentUser(r)
 	f := r.PostForm
@@ -443,8 +441,8 @@ func (s *Server) offboardingInterview(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) offboardingInvite(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	u := currentUser(r)
 	id, err := caseID(r)
@@ -504,14 +502,9 @@ func (s *Server) RemindOffboarding(ctx context.Context) error {
 			when = p.T("mail.reminder.due", rem.DaysLeft)
 		}
 		link := s.cfg.BaseURL.String() + "/app/offboarding/" + strconv.FormatInt(rem.CaseID, 10) + "#item-" + strconv.FormatInt(rem.ItemID, 10)
-		d := mailtpl.LinkMailData{
+		msg, err := linkMail{To: rem.To, Lang: lang, Staff: true, Subject: p.T("mail.reminder.subject", title, rem.PersonName),
 			Paragraphs: []string{p.T("mail.greeting", rem.AssigneeName), p.T("mail.reminder.intro", title, rem.PersonName, rem.DueDate.Format(time.DateOnly)), when},
-			Link:       link, Button: p.T("mail.reminder.button"),
-			Notes: []string{p.T("mail.reminder.note")},
-		}
-		text := mail.Paragraphs(append(append(append([]string{}, d.Paragraphs...), link), d.Notes...)...)
-		msg, err := mail.Render(ctx, mail.Content{To: rem.To, Lang: lang, Subject: p.T("mail.reminder.subject", title, rem.PersonName),
-			HTML: mailtpl.LinkMail(d), Text: text})
+			Link:       link, Button: p.T("mail.reminder.button"), Notes: []string{p.T("mail.reminder.note")}}.message(ctx)
 		if err != nil {
 			return err
 		}

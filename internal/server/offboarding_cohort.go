@@ -116,8 +116,8 @@ func (s *Server) cohortPreview(w http.ResponseWriter, r *http.Request) error {
 	if r.MultipartForm != nil {
 		defer func() { _ = r.MultipartForm.RemoveAll() }()
 	}
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	f := readCohortForm(r)
 	pr := i18n.For(langOf(r))
@@ -186,8 +186,8 @@ func (s *Server) renderCohortReport(w http.ResponseWriter, r *http.Request, f co
 // record meanwhile) nothing is written and the preview returns.
 func (s *Server) cohortConfirm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, cohortMaxBody)
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	f := readCohortForm(r)
 	if errs := f.Validate(); len(errs) > 0 {

@@ -28,8 +28,8 @@ type personForm struct {
 }
 
 func parsePersonForm(r *http.Request) (personForm, error) {
-	if err := r.ParseForm(); err != nil {
-		return personForm{}, errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return personForm{}, err
 	}
 	f := r.PostForm
 	pf := personForm{In: people.Input{
@@ -333,8 +333,8 @@ func (s *Server) affiliationCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	in := affiliationInput(r.PostForm)
 	if errs := affErrors(in.Validate()); len(errs) > 0 {

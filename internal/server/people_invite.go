@@ -49,8 +49,8 @@ func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) error {
 // peopleInvite invites everyone in the filtered list (within the user's
 // scope) who has an address and was not invited this week.
 func (s *Server) peopleInvite(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	u := currentUser(r)
 	q := url.Values{}
@@ -106,8 +106,8 @@ func (s *Server) personErase(w http.ResponseWriter, r *http.Request) error {
 	if u.Role == auth.RoleCoordinator {
 		return errForbidden()
 	}
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	person, err := s.personOrNotFound(r)
 	if err != nil {

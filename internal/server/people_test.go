@@ -81,7 +81,7 @@ func TestPeopleAccess(t *testing.T) {
 		{name: "htmx search returns fragment", as: &staff, path: "/app/people?q=omer", headers: map[string]string{"HX-Request": "true"}, wantCode: 200,
 			wantBody: []string{"Ömer Yilmaz"}, notBody: []string{"<html", "José"}},
 		{name: "filter by unit", as: &staff, path: "/app/people?unit=" + pid(r.company.ID), wantCode: 200, wantBody: []string{"Yilmaz"}, notBody: []string{"Pérez</a>"}},
-		{name: "bad sort falls back to name", as: &staff, path: "/app/people?sort=id;drop", wantCode: 200, wantBody: []string{"José Pérez"}},
+		{name: "bad sort falls back to name", as: &staff, path: "/app/people?sort=id%3Bdrop", wantCode: 200, wantBody: []string{"José Pérez"}},
 	})
 }
 
@@ -104,7 +104,7 @@ func TestPersonPagesAreAuditedAndNotCached(t *testing.T) {
 	// A refused view leaves no trace of a view.
 	coord := a.createUser("coordinator", r.company.ID)
 	a.do("GET", "/app/people/"+pid(r.inSchool), nil, &coord, nil)
-	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE actor_id = $1`, coord.ID).Scan(&n); err != nil || n != 0 {
+	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action NOT IN ('user.login', 'user.logout')`, coord.ID).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("refused view audited %d times, %v", n, err)
 	}
 }

@@ -39,8 +39,8 @@ func (s *Server) consentCard(r *http.Request, personID int64, form peopletpl.Con
 }
 
 func parseConsentForm(r *http.Request) (peopletpl.ConsentForm, error) {
-	if err := r.ParseForm(); err != nil {
-		return peopletpl.ConsentForm{}, errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return peopletpl.ConsentForm{}, err
 	}
 	return peopletpl.ConsentForm{
 		PurposeID: strings.TrimSpace(r.PostForm.Get("purpose_id")),

@@ -33,8 +33,8 @@ func (s *Server) portalLoginForm(w http.ResponseWriter, r *http.Request) error {
 // portalLoginRequest mails a login link. The answer is the same whether or
 // not the address is known.
 func (s *Server) portalLoginRequest(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	p := s.portalPage(r, "", "")
@@ -135,8 +135,8 @@ func (s *Server) portalProfileForm(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) portalProfileSave(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	f := r.PostForm
 	in := portal.ProfileInput{FirstName: f.Get("first_name"), LastName: f.Get("last_name"), Phone: f.Get("phone"), City: f.Get("city"),
@@ -156,8 +156,8 @@ func (s *Server) portalProfileSave(w http.ResponseWriter, r *http.Request) error
 
 // portalEmailChange mails a confirmation link to the new address.
 func (s *Server) portalEmailChange(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	a := currentAlumnus(r)
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("new_email")))
@@ -252,8 +252,8 @@ func (s *Server) portalPermissions(w http.ResponseWriter, r *http.Request) error
 
 // portalPermission grants or withdraws one purpose: one click either way.
 func (s *Server) portalPermission(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	a := currentAlumnus(r)
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
@@ -336,8 +336,8 @@ func (s *Server) portalDeleteForm(w http.ResponseWriter, r *http.Request) error 
 
 // portalDelete erases the person, ends the portal session and says goodbye.
 func (s *Server) portalDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	p := s.portalPage(r, "portal.data", "")
 	p.Title = p.T("portal.delete.title")

@@ -128,8 +128,8 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	f := r.PostForm
 	d := portaltpl.RegisterData{FirstName: f.Get("first_name"), LastName: f.Get("last_name"), Email: f.Get("email"),
@@ -174,13 +174,27 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		Text: p.T("register.check.text", reg.Email)}))
 }
 
-// allowed applies a rate limit per client address and per e-mail address.
+// allowed applies a rate limit per client address and per mailbox.
 func (s *Server) allowed(r *http.Request, bucket string, perIP int, email string, perEmail int) (bool, error) {
 	ok, err := s.portal.Allow(r.Context(), bucket+".ip", s.clientKey(r), perIP, rateWindow)
 	if err != nil || !ok {
 		return ok, err
 	}
-	return s.portal.Allow(r.Context(), bucket+".email", email, perEmail, rateWindow)
+	return s.portal.Allow(r.Context(), bucket+".email", mailbox(email), perEmail, rateWindow)
+}
+
+// mailbox is the mailbox an address delivers to, for rate limits:
+// name+tag@domain is name@domain, in any case.
+func mailbox(email string) string {
+	email = strings.ToLower(strings.TrimSpace(email))
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok {
+		return email
+	}
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	return local + "@" + domain
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) error {
@@ -342,8 +356,8 @@ func (s *Server) renderInvitation(w http.ResponseWriter, r *http.Request, status
 }
 
 func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	token := chi.URLParam(r, "token")
 	t, err := s.portal.Peek(r.Context(), portal.PurposeInvite, token)

@@ -11,7 +11,7 @@ import (
 // Handler returns the application's router: every route in one place.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logRequests, securityHeaders)
+	r.Use(s.logRequests, s.securityHeaders, s.checkRequest)
 	notFound := func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusNotFound, "error.404") }
 	methodNotAllowed := func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, "error.405")
@@ -34,6 +34,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/lang", s.h(s.setLanguage))
 		r.Get("/set-password/{token}", s.h(s.setPasswordForm))
 		r.Post("/set-password/{token}", s.h(s.setPassword))
+		r.Get("/forgot-password", s.h(s.forgotForm))
+		r.Post("/forgot-password", s.h(s.forgot))
 		r.Get("/u/{token}", s.h(s.unsubscribeForm))
 		r.Post("/u/{token}", s.h(s.unsubscribe))
 
@@ -79,6 +81,8 @@ func (s *Server) Handler() http.Handler {
 			r.NotFound(notFound)
 			r.MethodNotAllowed(methodNotAllowed)
 			r.Get("/", s.h(s.appHome))
+			r.Get("/account", s.h(s.account))
+			r.Post("/account/password", s.h(s.accountPassword))
 
 			r.Get("/people", s.h(s.peopleList))
 			r.Get("/people/new", s.h(s.personNew))
@@ -100,8 +104,8 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/offboarding/{id:[0-9]+}/cancel", s.h(s.offboardingCancel))
 			r.Post("/offboarding/{id:[0-9]+}/reschedule", s.h(s.offboardingReschedule))
 			r.Get("/offboarding/cohort", s.h(s.cohortNew))
-			r.Post("/offboarding/cohort/preview", s.h(s.cohortPreview))
-			r.Post("/offboarding/cohort/confirm", s.h(s.cohortConfirm))
+			r.With(bodyLimit(cohortMaxBody)).Post("/offboarding/cohort/preview", s.h(s.cohortPreview))
+			r.With(bodyLimit(cohortMaxBody)).Post("/offboarding/cohort/confirm", s.h(s.cohortConfirm))
 			r.Get("/offboarding/cohort/summary", s.h(s.cohortSummary))
 
 			r.Post("/people/invite", s.h(s.peopleInvite))
@@ -118,6 +122,7 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/users/{id}", s.h(s.userEdit))
 				r.Post("/users/{id}", s.h(s.userUpdate))
 				r.Post("/users/{id}/resend", s.h(s.userResendInvite))
+				r.Post("/users/{id}/reset", s.h(s.userSendReset))
 				r.Post("/users/{id}/deactivate", s.h(s.userDeactivate))
 				r.Post("/users/{id}/reactivate", s.h(s.userReactivate))
 

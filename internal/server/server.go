@@ -114,6 +114,17 @@ func New(d Deps) *Server {
 	s.retention = retention.NewStore(d.Pool)
 	s.offboarding = offboarding.NewStore(d.Pool, s.portal, s.consent)
 	s.portalSessions = newPortalSessions(store, d.Config.SecureCookies())
+	// One-off tasks that requests hand to the job queue; the processes
+	// that run workers do them.
+	if d.Jobs != nil {
+		for name, h := range map[string]jobs.Handler{
+			taskPasswordReset: s.mailPasswordReset,
+		} {
+			if err := d.Jobs.Handle(name, h); err != nil {
+				panic(err) // a programming error: a task registered twice
+			}
+		}
+	}
 	// Session store failures (the database is away) get the app's own log
 	// line and error page instead of scs's default.
 	sm.ErrorFunc = s.fail

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"alumnet/internal/audit"
 	"alumnet/internal/auth"
 	"alumnet/internal/i18n"
 	"alumnet/templates/authpages"
@@ -54,8 +55,8 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	f := loginForm{Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"), Next: r.PostForm.Get("next")}
 	p := s.page(r, "", "")
@@ -65,8 +66,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		data.Errors = translate(p.Printer, errs)
 		return s.render(w, r, http.StatusUnprocessableEntity, authpages.Login(p, data))
 	}
-	u, err := s.users.Authenticate(r.Context(), f.Email, f.Password, s.clientKey(r))
+	u, att, err := s.users.Authenticate(r.Context(), f.Email, f.Password, s.clientKey(r))
 	var throttled *auth.ThrottledError
+	if errors.As(err, &throttled) || errors.Is(err, auth.ErrBadCredentials) {
+		if aerr := s.audit.Write(r.Context(), audit.Record{Action: "user.login_failed", Entity: "user", EntityID: att.UserID,
+			Details: map[string]any{"reason": att.Reason}}); aerr != nil {
+			return aerr
+		}
+	}
 	switch {
 	case errors.As(err, &throttled):
 		mins := int(throttled.RetryAfter.Round(time.Minute) / time.Minute)
@@ -87,7 +94,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.sessions.Put(r.Context(), "user_id", u.ID)
-	s.log.Info("login", "user_id", u.ID)
+	if err := s.audit.Write(r.Context(), audit.Record{ActorID: u.ID, Action: "user.login", Entity: "user", EntityID: u.ID}); err != nil {
+		return err
+	}
 	r = r.WithContext(contextWithLang(r, i18n.Lang(u.Language)))
 	s.addFlash(r, "success", "login.welcome", u.Name)
 	return redirect(w, r, safeNext(f.Next, "/app"))
@@ -95,14 +104,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if u := currentUser(r); u != nil {
-		s.log.Info("logout", "user_id", u.ID)
+		if err := s.audit.Write(r.Context(), audit.Record{ActorID: u.ID, Action: "user.logout", Entity: "user", EntityID: u.ID}); err != nil {
+			return err
+		}
 	}
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		return err
-	}
-	// The login page that follows keeps speaking the user's language.
-	if currentUser(r) != nil && !langChosen(r) {
-		s.setLangCookie(w, langOf(r))
 	}
 	s.addFlash(r, "info", "login.logged_out")
 	return redirect(w, r, "/login")
@@ -111,8 +118,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 // setLanguage stores the language choice: on the account when signed in,
 // in a cookie otherwise (and always, so the login page follows it).
 func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	lang, ok := i18n.Parse(r.PostForm.Get("lang"))
 	if !ok {
@@ -128,42 +135,32 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) setPasswordForm(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.users.SetPasswordTokenUser(r.Context(), chi.URLParam(r, "token"))
+	u, purpose, err := s.users.SetPasswordTokenUser(r.Context(), chi.URLParam(r, "token"))
 	if errors.Is(err, auth.ErrTokenInvalid) {
-		p := s.page(r, "", "")
-		p.Title = p.T("setpw.title")
-		return s.render(w, r, http.StatusNotFound, authpages.SetPassword(p, authpages.SetPasswordData{Invalid: true}))
+		return s.renderSetPassword(w, r, http.StatusNotFound, authpages.SetPasswordData{Invalid: true})
 	}
 	if err != nil {
 		return err
 	}
 	r = inUserLanguage(r, u)
-	p := s.page(r, "", "")
-	p.Title = p.T("setpw.title")
-	return s.render(w, r, http.StatusOK, authpages.SetPassword(p, authpages.SetPasswordData{Name: u.Name, Email: u.Email}))
+	return s.renderSetPassword(w, r, http.StatusOK, authpages.SetPasswordData{Name: u.Name, Email: u.Email, Reset: purpose == auth.PurposeResetPassword})
 }
 
-func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest(err)
-	}
-	token := chi.URLParam(r, "token")
-	u, err := s.users.SetPasswordTokenUser(r.Context(), token)
-	if errors.Is(err, auth.ErrTokenInvalid) {
-		p := s.page(r, "", "")
-		p.Title = p.T("setpw.title")
-		return s.render(w, r, http.StatusNotFound, authpages.SetPassword(p, authpages.SetPasswordData{Invalid: true}))
-	}
-	if err != nil {
-		return err
-	}
-	r = inUserLanguage(r, u)
+func (s *Server) renderSetPassword(w http.ResponseWriter, r *http.Request, status int, d authpages.SetPasswordData) error {
 	p := s.page(r, "", "")
 	p.Title = p.T("setpw.title")
-	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("confirm")
+	if d.Reset {
+		p.Title = p.T("resetpw.title")
+	}
+	return s.render(w, r, status, authpages.SetPassword(p, d))
+}
+
+// passwordErrors checks a new password and its repetition for the account
+// with address email; field → message.
+func (s *Server) passwordErrors(p i18n.Printer, pw, confirm, email string) map[string]string {
 	errs := map[string]string{}
 	var pe *auth.PolicyError
-	if err := s.policy.Check(pw); errors.As(err, &pe) {
+	if err := s.policy.Check(pw, email); errors.As(err, &pe) {
 		if pe.Arg != 0 {
 			errs["password"] = p.T(pe.Key, pe.Arg)
 		} else {
@@ -172,17 +169,47 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	} else if pw != confirm {
 		errs["confirm"] = p.T("password.mismatch")
 	}
-	if len(errs) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, authpages.SetPassword(p,
-			authpages.SetPasswordData{Name: u.Name, Email: u.Email, Errors: errs}))
+	return errs
+}
+
+// setPassword sets the password through an invitation or reset link. Every
+// session of the account ends: whoever was logged in with the old
+// password is not any more.
+func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
 	}
-	hash, err := auth.HashPassword(pw)
+	token := chi.URLParam(r, "token")
+	u, purpose, err := s.users.SetPasswordTokenUser(r.Context(), token)
+	if errors.Is(err, auth.ErrTokenInvalid) {
+		return s.renderSetPassword(w, r, http.StatusNotFound, authpages.SetPasswordData{Invalid: true})
+	}
 	if err != nil {
 		return err
 	}
-	if _, err := s.users.UseSetPasswordToken(r.Context(), token, hash); errors.Is(err, auth.ErrTokenInvalid) {
-		return s.render(w, r, http.StatusNotFound, authpages.SetPassword(p, authpages.SetPasswordData{Invalid: true}))
+	r = inUserLanguage(r, u)
+	d := authpages.SetPasswordData{Name: u.Name, Email: u.Email, Reset: purpose == auth.PurposeResetPassword}
+	pw := r.PostForm.Get("password")
+	if d.Errors = s.passwordErrors(i18n.For(langOf(r)), pw, r.PostForm.Get("confirm"), u.Email); len(d.Errors) > 0 {
+		return s.renderSetPassword(w, r, http.StatusUnprocessableEntity, d)
+	}
+	hash, err := s.users.Hash(r.Context(), pw)
+	if err != nil {
+		return err
+	}
+	if _, _, err := s.users.UseSetPasswordToken(r.Context(), token, hash); errors.Is(err, auth.ErrTokenInvalid) {
+		return s.renderSetPassword(w, r, http.StatusNotFound, authpages.SetPasswordData{Invalid: true})
 	} else if err != nil {
+		return err
+	}
+	if _, err := s.store.EndUserSessions(r.Context(), u.ID, ""); err != nil {
+		return err
+	}
+	action := "user.password_set"
+	if d.Reset {
+		action = "user.password_reset"
+	}
+	if err := s.audit.Write(r.Context(), audit.Record{ActorID: u.ID, Action: action, Entity: "user", EntityID: u.ID}); err != nil {
 		return err
 	}
 	s.addFlash(r, "success", "setpw.done")

@@ -210,5 +210,9 @@ func trimBody(s string) string {
 	return s
 }
 
+// sessionActions are the audit entries of logging in and out, which tests
+// about other changes leave out.
+var sessionActions = []string{"user.login", "user.logout"}
+
 // crossSite marks a request as coming from another site.
 var crossSite = map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}

@@ -255,6 +255,7 @@ var valueKeys = map[string]string{
 	"unit.kind":                    "unitkind.",
 	"user.role":                    "role.",
 	"user.language":                "lang.",
+	"user.reason":                  "audit.login_reason.",
 	"consent.source":               "consent.source.",
 	"consent_purpose.lawful_basis": "consent.basis.",
 
