@@ -66,6 +66,7 @@ var auditMessages = map[string]msg{
 	"audit.action.user.password_reset":      {"Wachtwoord opnieuw ingesteld", "Reset password"},
 	"audit.action.user.reset_link":          {"Link voor nieuw wachtwoord gestuurd", "Sent a password reset link"},
 	"audit.action.person.portal_login":      {"Ingelogd in het portaal", "Logged in to the portal"},
+	"audit.action.person.email_revert":      {"Adreswijziging teruggezet", "Undid an address change"},
 	"audit.action.user.update":              {"Gebruiker gewijzigd", "Changed user"},
 	"audit.action.user.deactivate":          {"Gebruiker gedeactiveerd", "Deactivated user"},
 	"audit.action.user.reactivate":          {"Gebruiker weer geactiveerd", "Reactivated user"},

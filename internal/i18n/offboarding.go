@@ -71,6 +71,7 @@ var offboardingMessages = map[string]msg{
 	"offboarding.err.required_open":  {"Rond eerst alle verplichte taken af.", "Finish all required tasks first."},
 	"offboarding.err.confirm":        {"Bevestig eerst dat je de uitnodiging toch wilt sturen.", "First confirm that you do want to send the invitation."},
 	"offboarding.err.email_taken":    {"Dit adres is al het primaire adres van iemand anders in het register.", "This address is already someone else's primary address in the registry."},
+	"offboarding.err.proved":         {"Deze persoon heeft zelf een ander adres bevestigd en staat al in het alumninetwerk; dat adres wijzigt alleen de alumnus, in het portaal.", "This person confirmed another address and is in the alumni network already; only the alumnus changes that address, in the portal."},
 	"offboarding.err.before_start":   {"De vertrekdatum ligt vóór het begin van de band met deze eenheid.", "The leaving date is before the start of the affiliation with this unit."},
 	"audit.action.affiliation.end":   {"Band beëindigd", "Ended affiliation"},
 	"offboarding.err.rehire_reason":  {"Geef een reden.", "Give a reason."},

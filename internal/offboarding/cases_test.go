@@ -362,9 +362,13 @@ func TestInvitationStep(t *testing.T) {
 		t.Fatalf("invitation around the caution: %v", err)
 	}
 	sent, err := f.store.Invite(ctx, units.Everyone(), f.hr.ID, c.ID, " Karin.Smits@gmail.example", true, send)
-	if err != nil || !sent || len(f.mails) != 1 || f.mails[0].To != "karin.smits@gmail.example" || f.mails[0].Kind != portal.PurposeInvite {
+	// The work address hears of the change (with a way to undo it), the
+	// personal address gets the invitation.
+	if err != nil || !sent || len(f.mails) != 2 || f.mails[0].Kind != portal.PurposeEmailRevert || !f.mails[0].ByStaff ||
+		f.mails[0].To != "k.smits@jansen.example" || f.mails[1].To != "karin.smits@gmail.example" || f.mails[1].Kind != portal.PurposeInvite {
 		t.Fatalf("invite: %v %v %+v", sent, err, f.mails)
 	}
+	f.mails = f.mails[1:]
 	var primary string
 	_ = f.pool.QueryRow(ctx, `SELECT email FROM person_emails WHERE person_id = $1 AND is_primary`, f.person).Scan(&primary)
 	if primary != "karin.smits@gmail.example" {

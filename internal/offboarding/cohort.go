@@ -580,6 +580,8 @@ func (s *Store) GraduateCohort(ctx context.Context, sc units.Scope, actorID int6
 		}
 		ok, err := s.portal.Invite(ctx, actorID, e.PersonID, send)
 		switch {
+		case errors.Is(err, portal.ErrJoined):
+			e.Outcome, e.Reason = CohortAlreadyAlumnus, CohortReasonPortal
 		case err != nil:
 			e.Outcome, e.Reason, e.Err = CohortError, CohortReasonInviteFail, err
 		case !ok:

@@ -182,11 +182,17 @@ func stringIf(ok bool, s string) string {
 var (
 	ErrEmailTaken = errors.New("offboarding: the address belongs to someone else")
 	ErrBadEmail   = errors.New("offboarding: not a valid e-mail address")
+	// ErrProvedAddress means the person proved another address of their
+	// own: they are in the network already and change it themselves.
+	ErrProvedAddress = errors.New("offboarding: the person proved another address")
 )
 
 // Invite is the alumni invitation step: the personal address becomes the
-// person's primary address (the work address stops working; it stays as
-// another address), and the portal invitation goes there. For a departure
+// person's primary address, and the portal invitation goes there. While
+// the case is open, the address it replaces is the leaver's work address:
+// it is retired (it stops opening the portal at once, even when proved)
+// and gets a notice of the change with a way to undo it. After closing,
+// an address the person proved is theirs to change. For a departure
 // that calls for caution (dismissal, conflict) the caller must pass
 // confirmed, after showing the advice not to push contact.
 func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int64, email string, confirmed bool, send portal.Sender) (bool, error) {
@@ -201,6 +207,10 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 	if !people.ValidEmail(email) {
 		return false, ErrBadEmail
 	}
+	leaving := people.ByStaff
+	if c.Open() {
+		leaving = people.AtLeaving
+	}
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var other int64
 		err := tx.QueryRow(ctx, `SELECT person_id FROM person_emails WHERE email = $1 AND is_primary AND person_id <> $2`,
@@ -211,25 +221,22 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE person_emails SET is_primary = false WHERE person_id = $1 AND is_primary AND email <> $2`,
-			c.PersonID, email); err != nil {
+		// An edit form opened before sees the change as a conflict (the
+		// record's version moves); links to the old address stop working.
+		old, err := people.ReplacePrimary(ctx, tx, c.PersonID, email, leaving)
+		if errors.Is(err, people.ErrEmailTaken) {
+			return ErrEmailTaken
+		}
+		if errors.Is(err, people.ErrProvedAddress) {
+			return ErrProvedAddress
+		}
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email, is_primary) VALUES ($1, $2, true)
-			ON CONFLICT (person_id, email) DO UPDATE SET is_primary = true`, c.PersonID, email); err != nil {
-			if db.IsUniqueViolation(err, "") {
-				return ErrEmailTaken
+		if old.Email != "" {
+			if err := s.portal.NoticeReplaced(ctx, tx, c.PersonID, old.Email, email, true, send); err != nil {
+				return err
 			}
-			return err
-		}
-		// An edit form opened before sees the change as a conflict; links
-		// still unused went to the old address and stop working.
-		if _, err := tx.Exec(ctx, `UPDATE persons SET version = version + 1, updated_at = now() WHERE id = $1`, c.PersonID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE person_tokens SET used_at = now()
-			WHERE person_id = $1 AND purpose IN ('invite', 'login') AND used_at IS NULL AND email <> $2`, c.PersonID, email); err != nil {
-			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE offboarding_cases SET invitation_caution_confirmed = invitation_caution_confirmed OR $2
 			WHERE id = $1`, caseID, c.Caution && confirmed); err != nil {

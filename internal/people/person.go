@@ -78,13 +78,20 @@ func (p Person) PrimaryEmail() string {
 	return ""
 }
 
-// Email is one address of a person.
+// Email is one address of a person (see address.go for their states).
 type Email struct {
 	ID         int64      `db:"id"`
 	Address    string     `db:"email"`
 	Primary    bool       `db:"is_primary"`
 	VerifiedAt *time.Time `db:"verified_at"`
+	RetiredAt  *time.Time `db:"retired_at"`
 }
+
+// Proved reports whether the person proved the address and it still opens the portal.
+func (e Email) Proved() bool { return e.VerifiedAt != nil && e.RetiredAt == nil }
+
+// Retired reports whether the address was replaced or left behind.
+func (e Email) Retired() bool { return e.RetiredAt != nil }
 
 // Input is what staff enter for a person.
 type Input struct {
@@ -237,8 +244,8 @@ func (s *Store) PersonByID(ctx context.Context, sc units.Scope, id int64) (Perso
 }
 
 func (s *Store) loadDetails(ctx context.Context, p *Person) error {
-	rows, err := s.pool.Query(ctx, `SELECT id, email, is_primary, verified_at FROM person_emails
-		WHERE person_id = $1 ORDER BY is_primary DESC, email`, p.ID)
+	rows, err := s.pool.Query(ctx, `SELECT id, email, is_primary, verified_at, retired_at FROM person_emails
+		WHERE person_id = $1 ORDER BY retired_at IS NOT NULL, is_primary DESC, email`, p.ID)
 	if err != nil {
 		return err
 	}
@@ -265,7 +272,7 @@ func InputOf(p Person) Input {
 		Offers: p.Offers, Needs: p.Needs, Tags: p.Tags, PrimaryEmail: p.PrimaryEmail(),
 	}
 	for _, e := range p.Emails {
-		if !e.Primary {
+		if !e.Primary && e.VerifiedAt == nil && e.RetiredAt == nil {
 			in.OtherEmails = append(in.OtherEmails, e.Address)
 		}
 	}
@@ -286,7 +293,7 @@ func (s *Store) CreatePerson(ctx context.Context, actorID int64, in Input, first
 		if err != nil {
 			return err
 		}
-		if err := writeEmails(ctx, tx, id, in); err != nil {
+		if _, err := writeEmails(ctx, tx, id, in); err != nil {
 			return err
 		}
 		if err := writeTags(ctx, tx, id, in.Tags); err != nil {
@@ -319,7 +326,11 @@ func (s *Store) CreatePerson(ctx context.Context, actorID int64, in Input, first
 // version (optimistic locking): when someone else saved in between,
 // ErrConflict is returned and nothing is written. Changed fields go to the
 // audit log with their old and new values.
-func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id int64, version int, in Input) error {
+//
+// When the primary address changes, replaced is called in the same
+// transaction with the old and the new one (the old address gets a notice
+// with a way to undo it).
+func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id int64, version int, in Input, replaced AddressReplaced) error {
 	old, err := s.PersonByID(ctx, sc, id)
 	if err != nil {
 		return err
@@ -345,8 +356,14 @@ func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id in
 		if tag.RowsAffected() == 0 {
 			return ErrConflict
 		}
-		if err := writeEmails(ctx, tx, id, in); err != nil {
+		old, err := writeEmails(ctx, tx, id, in)
+		if err != nil {
 			return err
+		}
+		if old != "" && replaced != nil {
+			if err := replaced(ctx, tx, id, old, in.PrimaryEmail); err != nil {
+				return err
+			}
 		}
 		if err := writeTags(ctx, tx, id, in.Tags); err != nil {
 			return err
@@ -358,7 +375,7 @@ func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id in
 			Entity: "person", EntityID: id, Details: map[string]any{"changes": changes}})
 	})
 	switch {
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrProvedAddress):
 		return err
 	case db.IsUniqueViolation(err, "person_emails_primary_email_idx"):
 		return ErrEmailTaken
@@ -369,33 +386,51 @@ func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id in
 }
 
 // writeEmails makes the person's addresses match in: the primary first,
-// others after; addresses no longer listed are removed, verification of
-// addresses that stay is kept.
-func writeEmails(ctx context.Context, tx pgx.Tx, personID int64, in Input) error {
+// others after. Addresses the person proved are theirs: they stay, and a
+// proved primary is not replaced here (ErrProvedAddress: the person
+// changes it in the portal). Unproved addresses no longer listed go; a
+// retired address typed again is current again, unproved. It returns the
+// primary address that was replaced, "" if none.
+func writeEmails(ctx context.Context, tx pgx.Tx, personID int64, in Input) (string, error) {
+	var cur string
+	var proved bool
+	err := tx.QueryRow(ctx, `SELECT email, verified_at IS NOT NULL FROM person_emails WHERE person_id = $1 AND is_primary`,
+		personID).Scan(&cur, &proved)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return "", err
+	}
+	if proved && in.PrimaryEmail != cur {
+		return "", ErrProvedAddress
+	}
 	all := append([]string{}, in.OtherEmails...)
 	if in.PrimaryEmail != "" {
 		all = append(all, in.PrimaryEmail)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM person_emails WHERE person_id = $1 AND NOT (email = ANY($2::text[]))`, personID, all); err != nil {
-		return err
+	if _, err := tx.Exec(ctx, `DELETE FROM person_emails WHERE person_id = $1 AND verified_at IS NULL AND retired_at IS NULL
+		AND NOT (email = ANY($2::text[]))`, personID, all); err != nil {
+		return "", err
 	}
 	// Demote first so the one-primary index never sees two.
 	if _, err := tx.Exec(ctx, `UPDATE person_emails SET is_primary = false WHERE person_id = $1 AND email <> $2 AND is_primary`, personID, in.PrimaryEmail); err != nil {
-		return err
+		return "", err
 	}
+	const back = `retired_at = NULL, verified_at = CASE WHEN person_emails.retired_at IS NOT NULL THEN NULL ELSE person_emails.verified_at END`
 	for _, e := range in.OtherEmails {
 		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email) VALUES ($1, $2)
-			ON CONFLICT (person_id, email) DO NOTHING`, personID, e); err != nil {
-			return err
+			ON CONFLICT (person_id, email) DO UPDATE SET `+back, personID, e); err != nil {
+			return "", err
 		}
 	}
 	if in.PrimaryEmail != "" {
 		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email, is_primary) VALUES ($1, $2, true)
-			ON CONFLICT (person_id, email) DO UPDATE SET is_primary = true`, personID, in.PrimaryEmail); err != nil {
-			return err
+			ON CONFLICT (person_id, email) DO UPDATE SET is_primary = true, `+back, personID, in.PrimaryEmail); err != nil {
+			return "", err
 		}
 	}
-	return nil
+	if cur != "" && cur != in.PrimaryEmail {
+		return cur, nil
+	}
+	return "", nil
 }
 
 func writeTags(ctx context.Context, tx pgx.Tx, personID int64, tags []string) error {

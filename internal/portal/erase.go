@@ -133,6 +133,14 @@ func eraseMail(ctx context.Context, tx pgx.Tx, personID int64, emails []string) 
 		WHERE kind = 'mail' AND errors IS NOT NULL AND (args->>'delivery_id')::bigint = ANY($1)`, ids); err != nil {
 		return fmt.Errorf("portal: erase mail jobs of %d: %w", personID, err)
 	}
+	// Tasks queued with one of the addresses (a login link asked for) lose
+	// it, and do not run any more.
+	if _, err := tx.Exec(ctx, `UPDATE river_job SET args = jsonb_set(args, '{payload}', '{}'),
+			finalized_at = CASE WHEN state IN ('available', 'scheduled', 'retryable', 'pending') THEN now() ELSE finalized_at END,
+			state = CASE WHEN state IN ('available', 'scheduled', 'retryable', 'pending') THEN 'cancelled' ELSE state END
+		WHERE kind = 'task' AND lower(args->'payload'->>'email') = ANY($1)`, emails); err != nil {
+		return fmt.Errorf("portal: erase tasks of %d: %w", personID, err)
+	}
 	// Mail not sent yet is not sent any more.
 	if _, err := tx.Exec(ctx, `UPDATE mail_deliveries SET status = 'failed', last_error = 'erased'
 		WHERE id = ANY($1) AND status <> 'sent'`, ids); err != nil {

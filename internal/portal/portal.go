@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +28,9 @@ const (
 	// PurposeConfirmDetails is the one-click "still correct" link of the
 	// yearly mail; it confirms the details and logs nobody in.
 	PurposeConfirmDetails = "confirm_details"
+	// PurposeEmailRevert is the "this was not me" link in the notice to an
+	// address that was replaced.
+	PurposeEmailRevert = "email_revert"
 )
 
 // TTL is how long a link of each purpose works.
@@ -38,6 +40,7 @@ var TTL = map[string]time.Duration{
 	PurposeEmailChange:    24 * time.Hour,
 	PurposeInvite:         14 * 24 * time.Hour,
 	PurposeConfirmDetails: 30 * 24 * time.Hour,
+	PurposeEmailRevert:    14 * 24 * time.Hour,
 }
 
 // Errors.
@@ -51,6 +54,13 @@ var (
 	// ErrCaution means the person left after a dismissal or a conflict and
 	// no one confirmed that an invitation is wanted.
 	ErrCaution = errors.New("portal: invitation needs the offboarding's confirmation")
+	// ErrJoined means the person proved another address than the one an
+	// invitation would go to: they log in with that one, and change
+	// addresses themselves.
+	ErrJoined = errors.New("portal: the person proved another address")
+	// ErrAddressInUse means a registration's address belongs to a record
+	// whose person proved another address.
+	ErrAddressInUse = errors.New("portal: the address belongs to a record with another proved address")
 )
 
 // Service holds the portal's rules over the database.
@@ -67,13 +77,21 @@ func New(pool *pgxpool.Pool, cs *consent.Store) *Service {
 // Mail is a link mail the caller renders and queues inside the transaction
 // that made the link, so that the mail goes out only if the link exists.
 type Mail struct {
-	Kind     string // PurposeRegister, PurposeLogin, PurposeEmailChange, PurposeInvite; "known" for a registration of a known address
+	Kind     string // a link purpose; "known" for a registration of a known address
 	To       string
 	PersonID int64 // 0 for a registration not yet confirmed
 	Name     string
 	Lang     string
 	Token    string // goes into the link
 	TokenID  int64  // unique per link, for the mail's idempotency key
+	// AskedAt and AskedFrom say when and from roughly where a login link
+	// was asked for, so that a reader who did not ask notices.
+	AskedAt   time.Time
+	AskedFrom string
+	// NewAddress is the address that replaced To (PurposeEmailRevert), and
+	// ByStaff whether the alumni office made the change.
+	NewAddress string
+	ByStaff    bool
 }
 
 // Sender queues m within tx.
@@ -131,16 +149,14 @@ func (s *Service) Peek(ctx context.Context, purpose, token string) (Token, error
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`, auth.HashToken(token), purpose))
 }
 
-// useToken marks a valid link used and returns it; a second use fails. A
-// link that logs in (login, invitation) works only while its address is
-// still one of the person's: after an e-mail change, whoever keeps the old
-// mailbox cannot use it.
+// useToken marks a valid link used and returns it; a second use fails.
+// What the link may still do (log in only through a proved address, an
+// invitation only to the address it may prove) is the caller's check,
+// inside tx: a refusal rolls the use back.
 func useToken(ctx context.Context, tx pgx.Tx, purpose, token string) (Token, error) {
-	return scanToken(tx.QueryRow(ctx, `UPDATE person_tokens t SET used_at = now()
-		WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
-		  AND (t.purpose NOT IN ('login', 'invite')
-		       OR EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = t.person_id AND e.email = t.email))
-		RETURNING `+strings.ReplaceAll(tokenColumns, "person_id", "t.person_id"), auth.HashToken(token), purpose))
+	return scanToken(tx.QueryRow(ctx, `UPDATE person_tokens SET used_at = now()
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+		RETURNING `+tokenColumns, auth.HashToken(token), purpose))
 }
 
 // expireLinks makes the person's unused links of the given purposes stop
@@ -197,18 +213,4 @@ func (s *Service) Prune(ctx context.Context) error {
 		return fmt.Errorf("portal: prune rate events: %w", err)
 	}
 	return nil
-}
-
-// personByEmail finds the unerased person with address email: whose
-// primary address it is, else (a registration with an old address) whose
-// other address it is.
-func personByEmail(ctx context.Context, q db.Querier, email string) (id int64, name, lang string, err error) {
-	err = q.QueryRow(ctx, `SELECT p.id, p.first_name, p.language FROM persons p
-		JOIN person_emails e ON e.person_id = p.id
-		WHERE e.email = $1 AND p.erased_at IS NULL
-		ORDER BY e.is_primary DESC, e.verified_at IS NULL, p.id LIMIT 1`, email).Scan(&id, &name, &lang)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, "", "", ErrNotFound
-	}
-	return id, name, lang, err
 }

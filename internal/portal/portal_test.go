@@ -205,13 +205,13 @@ func TestMagicLink(t *testing.T) {
 	}
 	f.mails = nil
 	// An unknown address: no mail, no link stored; the caller answers alike.
-	if err := f.svc.RequestLogin(ctx, "nobody@example.nl", f.send); err != nil || len(f.mails) != 0 {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "nobody@example.nl"}, f.send); err != nil || len(f.mails) != 0 {
 		t.Fatalf("unknown address: %v, %d mails", err, len(f.mails))
 	}
 	if n := f.count(t, `SELECT count(*) FROM person_tokens WHERE purpose = 'login'`); n != 0 {
 		t.Fatalf("%d login links for an unknown address", n)
 	}
-	if err := f.svc.RequestLogin(ctx, " JAN@example.nl", f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: " JAN@example.nl"}, f.send); err != nil {
 		t.Fatal(err)
 	}
 	m := f.lastMail(t)
@@ -225,7 +225,7 @@ func TestMagicLink(t *testing.T) {
 		t.Fatalf("replayed link: %v", err)
 	}
 	// Expired after 15 minutes.
-	if err := f.svc.RequestLogin(ctx, "jan@example.nl", f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "jan@example.nl"}, f.send); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(t, `SELECT count(*) FROM person_tokens WHERE purpose = 'login' AND used_at IS NULL
@@ -394,7 +394,7 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 	in := people.InputOf(p)
 	in.City, in.Phone, in.Tags = "Zwaluwstaart-aan-Zee", "+31 6 1234 5678", []string{"Ambassadeur", first + " fan club"}
 	in.OtherEmails = []string{"w.zwaluwstaart@werk.example"}
-	if err := f.people.UpdatePerson(ctx, units.Everyone(), staff, id, p.Version, in); err != nil {
+	if err := f.people.UpdatePerson(ctx, units.Everyone(), staff, id, p.Version, in, nil); err != nil {
 		t.Fatal(err)
 	}
 	surveys := f.purpose(t, "surveys")
@@ -405,7 +405,7 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.RequestLogin(ctx, email, f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: email}, f.send); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Allow(ctx, "portal_login.email", email, 5, 3600e9); err != nil {
@@ -525,11 +525,11 @@ func TestLinksStopAfterEmailChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
-	if err := f.svc.RequestLogin(ctx, "werk@bedrijf.example", f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "werk@bedrijf.example"}, f.send); err != nil {
 		t.Fatal(err)
 	}
 	first := f.lastMail(t).Token
-	if err := f.svc.RequestLogin(ctx, "werk@bedrijf.example", f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "werk@bedrijf.example"}, f.send); err != nil {
 		t.Fatal(err)
 	}
 	second := f.lastMail(t).Token
@@ -543,7 +543,7 @@ func TestLinksStopAfterEmailChange(t *testing.T) {
 	if err := f.svc.RequestEmailChange(ctx, id, "prive@example.nl", f.send); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.ConfirmEmailChange(ctx, f.lastMail(t).Token); err != nil {
+	if _, err := f.svc.ConfirmEmailChange(ctx, f.lastMail(t).Token, f.send); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Login(ctx, second); !errors.Is(err, portal.ErrLinkInvalid) {
@@ -552,7 +552,7 @@ func TestLinksStopAfterEmailChange(t *testing.T) {
 	if _, err := f.svc.AcceptInvitation(ctx, invitation, "A", "B", "nl", nil); !errors.Is(err, portal.ErrLinkInvalid) {
 		t.Fatalf("an invitation to the old address works after the change: %v", err)
 	}
-	if err := f.svc.RequestLogin(ctx, "prive@example.nl", f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "prive@example.nl"}, f.send); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := f.svc.Login(ctx, f.lastMail(t).Token); err != nil || got != id {
@@ -582,8 +582,10 @@ func TestSetConsentTwiceWritesOnce(t *testing.T) {
 }
 
 // TestRegisteringAnOtherAddress: someone registering with an address the
-// registry has as their other (old) address gets a login link, not a
-// second record.
+// registry has as their other (old) address, never proved, gets a
+// confirmation link (not a login link: the address is not proved), and
+// confirming it proves the address on their record instead of making a
+// second one.
 func TestRegisteringAnOtherAddress(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
@@ -596,10 +598,25 @@ func TestRegisteringAnOtherAddress(t *testing.T) {
 	if err := f.svc.Register(ctx, f.registration(t, "bas@oud.example"), f.send); err != nil {
 		t.Fatal(err)
 	}
-	if m := f.lastMail(t); m.Kind != "known" || m.PersonID != id {
-		t.Fatalf("registration with an other address: %+v", m)
+	m := f.lastMail(t)
+	if m.Kind != portal.PurposeRegister || m.PersonID != 0 {
+		t.Fatalf("registration with an unproved other address: %+v", m)
+	}
+	got, err := f.svc.ConfirmRegistration(ctx, m.Token)
+	if err != nil || got != id {
+		t.Fatalf("confirmation: %d %v, want person %d", got, err, id)
 	}
 	if n := f.count(t, `SELECT count(*) FROM persons`); n != 1 {
 		t.Fatalf("%d persons", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM person_emails WHERE email = 'bas@oud.example' AND verified_at IS NOT NULL`); n != 1 {
+		t.Fatal("the confirmed address is not proved")
+	}
+	// Registering again with it now sends a login link.
+	if err := f.svc.Register(ctx, f.registration(t, "bas@oud.example"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.lastMail(t); m.Kind != "known" || m.PersonID != id {
+		t.Fatalf("second registration: %+v", m)
 	}
 }

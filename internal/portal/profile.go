@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -218,9 +219,11 @@ func (s *Service) RequestEmailChange(ctx context.Context, personID int64, newEma
 	})
 }
 
-// ConfirmEmailChange uses the link from the new address: it becomes the
-// primary address (verified); the old one stays as another address.
-func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (int64, error) {
+// ConfirmEmailChange uses the link from the new address, which proves it:
+// it becomes the primary address, and the old one is retired (it stops
+// opening the portal at once) and gets a notice with a way to undo the
+// change. Other links of the person stop working.
+func (s *Service) ConfirmEmailChange(ctx context.Context, token string, send Sender) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := useToken(ctx, tx, PurposeEmailChange, token)
@@ -232,25 +235,23 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (int64, 
 		if err := tx.QueryRow(ctx, `SELECT erased_at IS NOT NULL FROM persons WHERE id = $1 FOR UPDATE`, personID).Scan(&erased); err != nil || erased {
 			return ErrLinkInvalid
 		}
-		// Links sent to the old address (or to another new one) stop working.
 		if err := expireLinks(ctx, tx, personID, t.ID); err != nil {
 			return err
 		}
-		if other, _, _, err := personByEmail(ctx, tx, t.Email); err == nil && other != personID {
+		if other, err := people.Holder(ctx, tx, t.Email); err == nil && other.ID != personID {
 			return ErrEmailTaken
 		}
-		if _, err := tx.Exec(ctx, `UPDATE person_emails SET is_primary = false WHERE person_id = $1 AND is_primary`, personID); err != nil {
+		old, err := people.ReplacePrimary(ctx, tx, personID, t.Email, people.ByPerson)
+		if errors.Is(err, people.ErrEmailTaken) {
+			return ErrEmailTaken
+		}
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email, is_primary, verified_at) VALUES ($1, $2, true, now())
-			ON CONFLICT (person_id, email) DO UPDATE SET is_primary = true, verified_at = now()`, personID, t.Email); err != nil {
-			if db.IsUniqueViolation(err, "") {
-				return ErrEmailTaken
+		if old.Email != "" {
+			if err := s.NoticeReplaced(ctx, tx, personID, old.Email, t.Email, false, send); err != nil {
+				return err
 			}
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE persons SET updated_at = now(), version = version + 1 WHERE id = $1`, personID); err != nil {
-			return err
 		}
 		return audit.Write(ctx, tx, audit.Record{Action: "person.update", PersonID: personID, Entity: "person", EntityID: personID,
 			Details: map[string]any{"by": "person", "fields": []string{"primary_email"}}})
@@ -258,9 +259,96 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (int64, 
 	return personID, err
 }
 
+// revertPayload is what a "this was not me" link undoes.
+type revertPayload struct {
+	New string `json:"new"`
+}
+
+// NoticeReplaced tells the address old that newAddr replaced it (made by
+// the alumni office when byStaff), with a link to undo the change, inside
+// the change's transaction. Nothing is sent for an erased person.
+func (s *Service) NoticeReplaced(ctx context.Context, tx pgx.Tx, personID int64, old, newAddr string, byStaff bool, send Sender) error {
+	var name, lang string
+	err := tx.QueryRow(ctx, `SELECT first_name, language FROM persons WHERE id = $1 AND erased_at IS NULL`, personID).Scan(&name, &lang)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	token, tid, err := createToken(ctx, tx, PurposeEmailRevert, personID, old, revertPayload{New: newAddr})
+	if err != nil {
+		return err
+	}
+	return send(ctx, tx, Mail{Kind: PurposeEmailRevert, To: old, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid,
+		NewAddress: MaskAddress(newAddr), ByStaff: byStaff})
+}
+
+// MaskAddress shows enough of an address for its owner to recognise it
+// and little to anyone else: "j…n@gmail.com".
+func MaskAddress(email string) string {
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok || local == "" {
+		return "…"
+	}
+	r := []rune(local)
+	if len(r) <= 2 {
+		return string(r[:1]) + "…@" + domain
+	}
+	return string(r[:1]) + "…" + string(r[len(r)-1:]) + "@" + domain
+}
+
+// RevertEmail uses a "this was not me" link: while the change it undoes is
+// still in place, the old address (proved by this click) is the primary
+// again and the one that replaced it is retired; every other link of the
+// person stops working, and the extra steps (ending the person's portal
+// sessions) run in the same transaction. It returns whose address it is.
+func (s *Service) RevertEmail(ctx context.Context, token string, extra ...Step) (int64, error) {
+	var personID int64
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		t, err := useToken(ctx, tx, PurposeEmailRevert, token)
+		if err != nil {
+			return err
+		}
+		personID = t.PersonID
+		var p revertPayload
+		if err := json.Unmarshal(t.Payload, &p); err != nil || p.New == "" {
+			return ErrLinkInvalid
+		}
+		var current string
+		err = tx.QueryRow(ctx, `SELECT e.email FROM persons x JOIN person_emails e ON e.person_id = x.id AND e.is_primary
+			WHERE x.id = $1 AND x.erased_at IS NULL FOR UPDATE OF x`, personID).Scan(&current)
+		if errors.Is(err, pgx.ErrNoRows) || err == nil && current != p.New {
+			return ErrLinkInvalid // changed again, undone already, or erased
+		}
+		if err != nil {
+			return err
+		}
+		if other, err := people.Holder(ctx, tx, t.Email); err == nil && other.ID != personID {
+			return ErrEmailTaken
+		}
+		if _, err := people.ReplacePrimary(ctx, tx, personID, t.Email, people.ByPerson); err != nil {
+			return err
+		}
+		if err := expireLinks(ctx, tx, personID, t.ID); err != nil {
+			return err
+		}
+		for _, step := range extra {
+			if err := step(ctx, tx, personID); err != nil {
+				return err
+			}
+		}
+		return audit.Write(ctx, tx, audit.Record{Action: "person.email_revert", PersonID: personID, Entity: "person", EntityID: personID,
+			Details: map[string]any{"by": "person"}})
+	})
+	return personID, err
+}
+
 // Invite mails the person a link to confirm their details and choose their
-// permissions. It is skipped (ok false) for someone without an address,
-// erased, or invited less than a week ago.
+// permissions, at their primary address. It is skipped (ok false) for
+// someone without an address, erased, or invited less than a week ago; it
+// refuses with ErrJoined when the person proved another address (they log
+// in with it) and ErrCaution after a cautioned departure.
 func (s *Service) Invite(ctx context.Context, actorID, personID int64, send Sender) (ok bool, err error) {
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var email, name, lang string
@@ -272,6 +360,11 @@ func (s *Service) Invite(ctx context.Context, actorID, personID int64, send Send
 		}
 		if err != nil {
 			return err
+		}
+		if may, err := people.MayClaim(ctx, tx, personID, email); err != nil {
+			return err
+		} else if !may {
+			return ErrJoined
 		}
 		var recent, caution bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM person_tokens WHERE person_id = $1 AND purpose = 'invite'
@@ -298,10 +391,12 @@ func (s *Service) Invite(ctx context.Context, actorID, personID int64, send Send
 	return ok, err
 }
 
-// AcceptInvitation uses an invitation link: the person confirms (or
-// corrects) their name and language and gives the permissions they ticked
-// (purpose → text version shown; the others are recorded as not given
-// only when they had been given before, i.e. withdrawn).
+// AcceptInvitation uses an invitation link, which proves its address
+// (while it may: the person's primary address, and the first they prove or
+// proved already): the person confirms (or corrects) their name and
+// language and gives the permissions they ticked (purpose → text version
+// shown; the others are recorded as not given only when they had been
+// given before, i.e. withdrawn).
 func (s *Service) AcceptInvitation(ctx context.Context, token, firstName, lastName, lang string, chosen map[int64]int64) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -310,6 +405,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, firstName, lastNa
 			return err
 		}
 		personID = t.PersonID
+		if may, err := people.MayClaim(ctx, tx, personID, t.Email); err != nil {
+			return err
+		} else if !may {
+			return ErrLinkInvalid
+		}
 		tag, err := tx.Exec(ctx, `UPDATE persons SET first_name = $2, last_name = $3, language = $4, details_confirmed_at = now(),
 			updated_at = now(), version = version + 1 WHERE id = $1 AND erased_at IS NULL`, personID, firstName, lastName, lang)
 		if err != nil {
@@ -318,8 +418,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, firstName, lastNa
 		if tag.RowsAffected() == 0 {
 			return ErrLinkInvalid
 		}
-		if _, err := tx.Exec(ctx, `UPDATE person_emails SET verified_at = coalesce(verified_at, now()) WHERE person_id = $1 AND email = $2`,
-			personID, t.Email); err != nil {
+		if err := people.Prove(ctx, tx, personID, t.Email); err != nil {
 			return err
 		}
 		if err := s.setConsents(ctx, tx, personID, chosen, consent.SourceInvitation); err != nil {

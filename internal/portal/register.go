@@ -84,20 +84,20 @@ func (r Registration) Validate(unitIDs map[int64]bool, year int) map[string]stri
 }
 
 // Register starts a registration: it mails a confirmation link, or, when
-// the address already belongs to someone, a login link instead. Nothing
+// the address already opens someone's portal, a login link instead. Nothing
 // about an existing person changes, and the caller shows the same page in
 // both cases, so the form does not reveal who is registered.
 func (s *Service) Register(ctx context.Context, r Registration, send Sender) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		id, name, lang, err := personByEmail(ctx, tx, r.Email)
+		c, err := people.ByLoginAddress(ctx, tx, r.Email)
 		switch {
 		case err == nil:
-			token, tid, err := createToken(ctx, tx, PurposeLogin, id, r.Email, nil)
+			token, tid, err := createToken(ctx, tx, PurposeLogin, c.ID, r.Email, nil)
 			if err != nil {
 				return err
 			}
-			return send(ctx, tx, Mail{Kind: "known", To: r.Email, PersonID: id, Name: name, Lang: lang, Token: token, TokenID: tid})
-		case errors.Is(err, ErrNotFound):
+			return send(ctx, tx, Mail{Kind: "known", To: r.Email, PersonID: c.ID, Name: c.FirstName, Lang: c.Language, Token: token, TokenID: tid})
+		case errors.Is(err, people.ErrNoAddress):
 			token, tid, err := createToken(ctx, tx, PurposeRegister, 0, r.Email, r)
 			if err != nil {
 				return err
@@ -109,10 +109,14 @@ func (s *Service) Register(ctx context.Context, r Registration, send Sender) err
 	})
 }
 
-// ConfirmRegistration uses a confirmation link: it creates the person with
-// a verified address, the affiliation they gave, and a ledger row for each
-// permission they ticked, with the text version they saw. When the
-// address has meanwhile become someone's, that person is returned as is.
+// ConfirmRegistration uses a confirmation link, which proves the address.
+// For an address nobody has, it creates the person with the address, the
+// affiliation they gave, and a ledger row for each permission they ticked,
+// with the text version they saw. An address that already opens someone's
+// portal logs them in. A record whose primary address this is, and whose
+// person never proved one, is theirs: the address is proved and the
+// ticked permissions recorded. An address on a record whose person proved
+// another one is refused (ErrAddressInUse): they log in with that one.
 func (s *Service) ConfirmRegistration(ctx context.Context, token string) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -124,10 +128,28 @@ func (s *Service) ConfirmRegistration(ctx context.Context, token string) (int64,
 		if err := json.Unmarshal(t.Payload, &r); err != nil {
 			return fmt.Errorf("portal: registration payload: %w", err)
 		}
-		if id, _, _, err := personByEmail(ctx, tx, r.Email); err == nil {
-			personID = id
+		if c, err := people.ByLoginAddress(ctx, tx, r.Email); err == nil {
+			personID = c.ID
 			return nil
-		} else if !errors.Is(err, ErrNotFound) {
+		} else if !errors.Is(err, people.ErrNoAddress) {
+			return err
+		}
+		if c, err := people.Claimant(ctx, tx, r.Email); err == nil {
+			personID = c.ID
+			if err := people.Prove(ctx, tx, c.ID, r.Email); err != nil {
+				return err
+			}
+			if err := s.grantTicked(ctx, tx, c.ID, r.Consents, consent.SourceRegistration); err != nil {
+				return err
+			}
+			return audit.Write(ctx, tx, audit.Record{Action: "person.register", PersonID: c.ID, Entity: "person", EntityID: c.ID,
+				Details: map[string]any{"by": "person", "existing": true}})
+		} else if !errors.Is(err, people.ErrNoAddress) {
+			return err
+		}
+		if _, err := people.Holder(ctx, tx, r.Email); err == nil {
+			return ErrAddressInUse
+		} else if !errors.Is(err, people.ErrNoAddress) {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO persons (first_name, last_name, language, details_confirmed_at)
@@ -157,15 +179,8 @@ func (s *Service) ConfirmRegistration(ctx context.Context, token string) (int64,
 		case err != nil && !errors.Is(err, pgx.ErrNoRows):
 			return err
 		} // a unit archived or removed since: the person is registered without it
-		for purposeID, textID := range r.Consents {
-			_, err := s.consent.Record(ctx, tx, consent.Entry{PersonID: personID, PurposeID: purposeID, Granted: true,
-				TextID: textID, Source: consent.SourceRegistration, ByPerson: true})
-			if errors.Is(err, consent.ErrInactive) {
-				continue // switched off between registering and confirming: nothing to give
-			}
-			if err != nil {
-				return fmt.Errorf("portal: registration consent %d: %w", purposeID, err)
-			}
+		if err := s.grantTicked(ctx, tx, personID, r.Consents, consent.SourceRegistration); err != nil {
+			return err
 		}
 		return audit.Write(ctx, tx, audit.Record{Action: "person.register", PersonID: personID, Entity: "person", EntityID: personID,
 			Details: map[string]any{"by": "person"}})
@@ -173,10 +188,37 @@ func (s *Service) ConfirmRegistration(ctx context.Context, token string) (int64,
 	if errors.Is(err, errConfirmedMeanwhile) {
 		// Two confirmations of one address at once (a double click): the
 		// other one made the person; log in as them.
-		id, _, _, err := personByEmail(ctx, s.pool, confirmedEmail(ctx, s.pool, token))
-		return id, err
+		c, err := people.ByLoginAddress(ctx, s.pool, confirmedEmail(ctx, s.pool, token))
+		return c.ID, err
 	}
 	return personID, err
+}
+
+// grantTicked records a grant for each ticked purpose (purpose → text
+// version shown) that the person does not allow already.
+func (s *Service) grantTicked(ctx context.Context, tx pgx.Tx, personID int64, ticked map[int64]int64, source string) error {
+	states, err := s.consent.States(ctx, personID)
+	if err != nil {
+		return err
+	}
+	allowed := map[int64]bool{}
+	for _, st := range states {
+		allowed[st.Purpose.ID] = st.Allowed && st.Granted
+	}
+	for purposeID, textID := range ticked {
+		if allowed[purposeID] {
+			continue
+		}
+		_, err := s.consent.Record(ctx, tx, consent.Entry{PersonID: personID, PurposeID: purposeID, Granted: true,
+			TextID: textID, Source: source, ByPerson: true})
+		if errors.Is(err, consent.ErrInactive) {
+			continue // switched off between registering and confirming: nothing to give
+		}
+		if err != nil {
+			return fmt.Errorf("portal: registration consent %d: %w", purposeID, err)
+		}
+	}
+	return nil
 }
 
 var errConfirmedMeanwhile = errors.New("portal: address confirmed meanwhile")
@@ -188,31 +230,43 @@ func confirmedEmail(ctx context.Context, q db.Querier, token string) string {
 	return email
 }
 
-// RequestLogin mails a login link when email belongs to someone; otherwise
-// it does nothing. The caller answers the same either way.
-func (s *Service) RequestLogin(ctx context.Context, email string, send Sender) error {
-	email = strings.ToLower(strings.TrimSpace(email))
+// LoginRequest is a visitor asking for a login link: the address, and
+// when and from roughly where they asked (said in the mail).
+type LoginRequest struct {
+	Email string    `json:"email"`
+	At    time.Time `json:"at"`
+	From  string    `json:"from"`
+}
+
+// RequestLogin mails a login link when the address opens someone's portal
+// (a proved, current address); otherwise it does nothing. It runs in the
+// job queue, so the visitor's answer and its timing are the same either way.
+func (s *Service) RequestLogin(ctx context.Context, req LoginRequest, send Sender) error {
+	email := strings.ToLower(strings.TrimSpace(req.Email))
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		id, name, lang, err := personByEmail(ctx, tx, email)
-		if errors.Is(err, ErrNotFound) {
+		c, err := people.ByLoginAddress(ctx, tx, email)
+		if errors.Is(err, people.ErrNoAddress) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
 		// A new login link replaces any earlier one.
-		if err := expireLinks(ctx, tx, id, 0, PurposeLogin); err != nil {
+		if err := expireLinks(ctx, tx, c.ID, 0, PurposeLogin); err != nil {
 			return err
 		}
-		token, tid, err := createToken(ctx, tx, PurposeLogin, id, email, nil)
+		token, tid, err := createToken(ctx, tx, PurposeLogin, c.ID, email, nil)
 		if err != nil {
 			return err
 		}
-		return send(ctx, tx, Mail{Kind: PurposeLogin, To: email, PersonID: id, Name: name, Lang: lang, Token: token, TokenID: tid})
+		return send(ctx, tx, Mail{Kind: PurposeLogin, To: email, PersonID: c.ID, Name: c.FirstName, Lang: c.Language, Token: token, TokenID: tid,
+			AskedAt: req.At, AskedFrom: req.From})
 	})
 }
 
-// Login uses a login link and returns whose it is.
+// Login uses a login link and returns whose it is. The link works only
+// while its address still opens the portal: after an e-mail change or an
+// offboarding, whoever keeps the old mailbox cannot use it.
 func (s *Service) Login(ctx context.Context, token string) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -224,10 +278,16 @@ func (s *Service) Login(ctx context.Context, token string) (int64, error) {
 		if err := tx.QueryRow(ctx, `SELECT erased_at IS NOT NULL FROM persons WHERE id = $1`, t.PersonID).Scan(&erased); err != nil || erased {
 			return ErrLinkInvalid
 		}
+		ok, err := people.IsLoginAddress(ctx, tx, t.PersonID, t.Email)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrLinkInvalid
+		}
 		personID = t.PersonID
-		_, err = tx.Exec(ctx, `UPDATE person_emails SET verified_at = coalesce(verified_at, now()) WHERE person_id = $1 AND email = $2`,
-			t.PersonID, t.Email)
-		return err
+		return audit.Write(ctx, tx, audit.Record{Action: "person.portal_login", PersonID: t.PersonID, Entity: "person", EntityID: t.PersonID,
+			Details: map[string]any{"by": "person"}})
 	})
 	return personID, err
 }

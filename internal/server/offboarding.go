@@ -454,6 +454,7 @@ func (s *Server) offboardingInvite(w http.ResponseWriter, r *http.Request) error
 	fieldErr := map[error][2]string{
 		offboarding.ErrBadEmail:      {"invite_email", "err.email"},
 		offboarding.ErrEmailTaken:    {"invite_email", "offboarding.err.email_taken"},
+		offboarding.ErrProvedAddress: {"invite_email", "offboarding.err.proved"},
 		offboarding.ErrCautionNeeded: {"confirm", "offboarding.err.confirm"},
 	}
 	for e, fe := range fieldErr {

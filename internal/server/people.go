@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/people"
@@ -281,7 +283,7 @@ func (s *Server) personEdit(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "people", "")
 	p.Title = p.T("person.edit.title", person.Name())
 	return s.render(w, r, http.StatusOK, peopletpl.Form(p, peopletpl.FormData{
-		ID: person.ID, In: people.InputOf(person), Version: person.Version,
+		ID: person.ID, In: people.InputOf(person), Version: person.Version, ProvedPrimary: provedPrimary(person),
 	}))
 }
 
@@ -297,12 +299,15 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := s.page(r, "people", "")
 	p.Title = p.T("person.edit.title", person.Name())
-	data := peopletpl.FormData{ID: person.ID, In: pf.In, Version: pf.Version}
+	data := peopletpl.FormData{ID: person.ID, In: pf.In, Version: pf.Version, ProvedPrimary: provedPrimary(person)}
 	if errs := pf.In.Validate(); len(errs) > 0 {
 		data.Errors = translate(p.Printer, errs)
 		return s.render(w, r, http.StatusUnprocessableEntity, peopletpl.Form(p, data))
 	}
-	err = s.people.UpdatePerson(r.Context(), u.Scope(), u.ID, person.ID, pf.Version, pf.In)
+	err = s.people.UpdatePerson(r.Context(), u.Scope(), u.ID, person.ID, pf.Version, pf.In,
+		func(ctx context.Context, tx pgx.Tx, personID int64, old, new string) error {
+			return s.portal.NoticeReplaced(ctx, tx, personID, old, new, true, s.portalMailer())
+		})
 	switch {
 	case errors.Is(err, people.ErrConflict):
 		// Keep what they typed; show what is saved now; take the new version
@@ -317,6 +322,10 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusConflict, peopletpl.Form(p, data))
 	case errors.Is(err, people.ErrEmailTaken):
 		data.Errors = map[string]string{"primary_email": p.T("person.email_taken")}
+		return s.render(w, r, http.StatusUnprocessableEntity, peopletpl.Form(p, data))
+	case errors.Is(err, people.ErrProvedAddress):
+		data.Errors = map[string]string{"primary_email": p.T("person.email.proved_fixed")}
+		data.ProvedPrimary = true
 		return s.render(w, r, http.StatusUnprocessableEntity, peopletpl.Form(p, data))
 	case errors.Is(err, people.ErrNotFound):
 		return errNotFound()
@@ -372,4 +381,15 @@ func (s *Server) affiliationDelete(w http.ResponseWriter, r *http.Request) error
 	}
 	s.addFlash(r, "success", "aff.deleted")
 	return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10))
+}
+
+// provedPrimary reports whether the person proved their primary address:
+// then it is theirs to change, in the portal.
+func provedPrimary(p people.Person) bool {
+	for _, e := range p.Emails {
+		if e.Primary && e.Proved() {
+			return true
+		}
+	}
+	return false
 }

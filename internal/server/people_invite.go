@@ -32,6 +32,10 @@ func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) error {
 		s.addPersonFlash(r, person.ID, "warning", "invite.skipped.caution", person.Name())
 		return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10))
 	}
+	if errors.Is(err, portal.ErrJoined) {
+		s.addPersonFlash(r, person.ID, "warning", "invite.skipped.joined", person.Name())
+		return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10))
+	}
 	if err != nil {
 		return err
 	}
@@ -72,7 +76,7 @@ func (s *Server) peopleInvite(w http.ResponseWriter, r *http.Request) error {
 				break
 			}
 			ok, err := s.portal.Invite(r.Context(), u.ID, row.ID, s.portalMailer())
-			if errors.Is(err, portal.ErrCaution) {
+			if errors.Is(err, portal.ErrCaution) || errors.Is(err, portal.ErrJoined) {
 				ok, err = false, nil
 			}
 			if err != nil {

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/i18n"
 	"alumnet/internal/people"
@@ -56,7 +58,10 @@ func (s *Server) portalLoginRequest(w http.ResponseWriter, r *http.Request) erro
 	if !ok {
 		return s.tooMany(w, r)
 	}
-	if err := s.portal.RequestLogin(r.Context(), email, s.portalMailer()); err != nil {
+	// The job looks the address up and mails a link only to a proved one:
+	// the request does the same work, and answers the same, for any address.
+	req := portal.LoginRequest{Email: email, At: time.Now(), From: s.whereFrom(r)}
+	if err := s.jobs.Enqueue(r.Context(), nil, taskPortalLogin, req); err != nil {
 		return err
 	}
 	p.Title = p.T("portal.login.sent.title")
@@ -197,7 +202,7 @@ func (s *Server) portalEmailConfirmForm(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) portalEmailConfirm(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.portal.ConfirmEmailChange(r.Context(), chi.URLParam(r, "token"))
+	id, err := s.portal.ConfirmEmailChange(r.Context(), chi.URLParam(r, "token"), s.portalMailer())
 	switch {
 	case errors.Is(err, portal.ErrLinkInvalid):
 		return s.invalidLink(w, r, "portal.email.confirm")
@@ -217,6 +222,51 @@ func (s *Server) portalEmailConfirm(w http.ResponseWriter, r *http.Request) erro
 	}
 	s.addFlash(r, "success", "portal.email.changed")
 	return redirect(w, r, "/portal")
+}
+
+// taskPortalLogin is the job that mails a login link, if the address
+// opens someone's portal.
+const taskPortalLogin = "portal.login"
+
+// mailLoginLink is the login-link job.
+func (s *Server) mailLoginLink(ctx context.Context, payload json.RawMessage) error {
+	var req portal.LoginRequest
+	if err := json.Unmarshal(payload, &req); err != nil {
+		return fmt.Errorf("portal login: %w", err)
+	}
+	return s.portal.RequestLogin(ctx, req, s.portalMailer())
+}
+
+func (s *Server) portalRevertForm(w http.ResponseWriter, r *http.Request) error {
+	return s.confirmPage(w, r, portal.PurposeEmailRevert, "portal.revert")
+}
+
+// portalRevert undoes an address change from the notice sent to the old
+// address: the person's portal sessions end everywhere (whoever made the
+// change is logged out) and nobody is logged in.
+func (s *Server) portalRevert(w http.ResponseWriter, r *http.Request) error {
+	_, err := s.portal.RevertEmail(r.Context(), chi.URLParam(r, "token"), func(ctx context.Context, tx pgx.Tx, personID int64) error {
+		_, err := s.store.EndPersonSessions(ctx, tx, personID)
+		return err
+	})
+	switch {
+	case errors.Is(err, portal.ErrLinkInvalid):
+		return s.invalidLink(w, r, "portal.revert")
+	case errors.Is(err, portal.ErrEmailTaken):
+		p := s.portalPage(r, "", "")
+		p.Title = p.T("portal.revert.title")
+		return s.render(w, r, http.StatusConflict, portaltpl.Message(p, portaltpl.MessageData{Title: p.Title, Text: p.T("portal.email.taken")}))
+	case err != nil:
+		return err
+	}
+	if err := s.portalSessions.Destroy(r.Context()); err != nil {
+		return err
+	}
+	p := s.portalPage(r, "", "")
+	p.Alumnus = nil
+	p.Title = p.T("portal.revert.title")
+	return s.render(w, r, http.StatusOK, portaltpl.Message(p, portaltpl.MessageData{Title: p.Title, Text: p.T("portal.revert.done"),
+		LinkURL: "/portal/login", LinkText: p.T("portal.still.login")}))
 }
 
 func (s *Server) portalPermissions(w http.ResponseWriter, r *http.Request) error {

@@ -10,10 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/i18n"
-	"alumnet/internal/mail"
 	"alumnet/internal/portal"
 	"alumnet/templates/layout"
-	mailtpl "alumnet/templates/mail"
 )
 
 // The alumni portal has its own session (cookie alumnet_portal), apart
@@ -122,6 +120,7 @@ var linkPaths = map[string]string{
 	portal.PurposeEmailChange:    "/portal/email/",
 	portal.PurposeInvite:         "/invite/",
 	portal.PurposeConfirmDetails: "/portal/still-correct/",
+	portal.PurposeEmailRevert:    "/portal/email-revert/",
 }
 
 // linkHours is how long each kind of link works, for the mail's small print.
@@ -157,14 +156,18 @@ func (s *Server) portalMailer() portal.Sender {
 		if m.Kind == portal.PurposeRegister {
 			greeting = p.T("mail.greeting.plain")
 		}
-		d := mailtpl.LinkMailData{
-			Paragraphs: []string{greeting, p.T(k + ".intro")},
-			Link:       link,
-			Button:     p.T(k + ".button"),
-			Notes:      []string{linkValidity(p, m.Kind), p.T(k + ".ignore")},
+		intro := p.T(k + ".intro")
+		notes := []string{linkValidity(p, m.Kind), p.T(k + ".ignore")}
+		switch {
+		case m.Kind == portal.PurposeEmailRevert && m.ByStaff:
+			intro = p.T(k+".intro.staff", m.NewAddress)
+		case m.Kind == portal.PurposeEmailRevert:
+			intro = p.T(k+".intro", m.NewAddress)
+		case !m.AskedAt.IsZero():
+			notes = append([]string{p.T("mail.asked", p.DateTime(m.AskedAt.In(displayLocation())), m.AskedFrom)}, notes...)
 		}
-		text := mail.Paragraphs(append(append(append([]string{}, d.Paragraphs...), link), d.Notes...)...)
-		msg, err := mail.Render(ctx, mail.Content{To: m.To, Lang: lang, Subject: p.T(k + ".subject"), HTML: mailtpl.LinkMail(d), Text: text})
+		msg, err := linkMail{To: m.To, Lang: lang, Subject: p.T(k + ".subject"), Paragraphs: []string{greeting, intro},
+			Link: link, Button: p.T(k + ".button"), Notes: notes}.message(ctx)
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 	"alumnet/internal/pgtest"
 )
 
-var portalLinkRE = regexp.MustCompile(`http://alumnet\.test(/(?:register/confirm|portal/login|portal/email|invite)/[A-Za-z0-9_-]+)`)
+var portalLinkRE = regexp.MustCompile(`http://alumnet\.test(/(?:register/confirm|portal/login|portal/email-revert|portal/email|invite)/[A-Za-z0-9_-]+)`)
 
 // mailTo returns the newest mail to addr and the link path in it.
 func (a *testApp) mailTo(addr string) (mail.Stored, string) {

@@ -298,6 +298,12 @@ func (s *Server) linkLogin(w http.ResponseWriter, r *http.Request, prefix string
 	if errors.Is(err, portal.ErrLinkInvalid) {
 		return s.invalidLink(w, r, prefix)
 	}
+	if errors.Is(err, portal.ErrAddressInUse) {
+		p := s.portalPage(r, "", "")
+		p.Title = p.T(prefix + ".title")
+		return s.render(w, r, http.StatusConflict, portaltpl.Message(p, portaltpl.MessageData{Title: p.Title, Text: p.T("register.in_use"),
+			LinkURL: "/portal/login", LinkText: p.T("portal.login.title")}))
+	}
 	if err != nil {
 		return err
 	}

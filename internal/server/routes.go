@@ -55,6 +55,8 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/portal/login/{token}", s.h(s.portalLinkLogin))
 			r.Get("/portal/email/{token}", s.h(s.portalEmailConfirmForm))
 			r.Post("/portal/email/{token}", s.h(s.portalEmailConfirm))
+			r.Get("/portal/email-revert/{token}", s.h(s.portalRevertForm))
+			r.Post("/portal/email-revert/{token}", s.h(s.portalRevert))
 			r.Get("/portal/still-correct/{token}", s.h(s.portalStillCorrectForm))
 			r.Post("/portal/still-correct/{token}", s.h(s.portalStillCorrect))
 			r.Post("/portal/logout", s.h(s.portalLogout))

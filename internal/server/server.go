@@ -119,6 +119,7 @@ func New(d Deps) *Server {
 	if d.Jobs != nil {
 		for name, h := range map[string]jobs.Handler{
 			taskPasswordReset: s.mailPasswordReset,
+			taskPortalLogin:   s.mailLoginLink,
 		} {
 			if err := d.Jobs.Handle(name, h); err != nil {
 				panic(err) // a programming error: a task registered twice

@@ -44,8 +44,11 @@ type ShowData struct {
 
 // FormData is the create/edit form.
 type FormData struct {
-	ID         int64
-	New        bool
+	ID  int64
+	New bool
+	// ProvedPrimary: the person proved their primary address; it is shown,
+	// not edited (they change it in the portal).
+	ProvedPrimary bool
 	In         people.Input
 	Version    int
 	Aff        people.AffiliationInput
