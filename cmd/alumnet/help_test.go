@@ -105,32 +105,5 @@ func TestHelpNeverRunsTheCommand(t *testing.T) {
 // emptyDatabase makes a database without any tables on the test server.
 func emptyDatabase(t *testing.T) string {
 	t.Helper()
-	d := pgtest.New(t) // for the server's address; dropped by its cleanup
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, d.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	name := "empty_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_"))
-	if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+` TEMPLATE template0`); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), d.URL)
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		_, _ = c.Exec(context.Background(), `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
-	})
-	cfg, err := pgx.ParseConfig(d.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Database = name
-	return urlOf(cfg)
+	return newEmptyDatabase(t, pgtest.New(t).URL, "empty")
 }
