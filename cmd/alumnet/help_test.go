@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"os"
 	"strings"
 	"testing"
 
@@ -106,4 +107,24 @@ func TestHelpNeverRunsTheCommand(t *testing.T) {
 func emptyDatabase(t *testing.T) string {
 	t.Helper()
 	return newEmptyDatabase(t, pgtest.New(t).URL, "empty")
+}
+
+// TestReadmeListsEveryVariableAndCommand keeps README.md's configuration
+// table and command list in step with the code.
+func TestReadmeListsEveryVariableAndCommand(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, v := range config.Variables() {
+		if !strings.Contains(readme, "`"+v.Name+"`") {
+			t.Errorf("README.md lacks the variable %s", v.Name)
+		}
+	}
+	for _, c := range commands() {
+		if !strings.Contains(readme, "bin/alumnet "+c.name) {
+			t.Errorf("README.md lacks the command %s", c.name)
+		}
+	}
 }
