@@ -183,12 +183,16 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// quickClient gives up on a request after a few seconds: a server that
+// has its address but does not serve yet must not hang a test.
+var quickClient = &http.Client{Timeout: 3 * time.Second}
+
 // waitHealthy waits until the app at base answers /healthz with 200.
 func waitHealthy(t *testing.T, p *proc, base string) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		resp, err := http.Get(base + "/healthz")
+		resp, err := quickClient.Get(base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

@@ -42,7 +42,7 @@ func TestWebAndWorkerProcessesActAsOneApp(t *testing.T) {
 		t.Fatalf("two processes started together made %d users (%v), want one administrator", n, err)
 	}
 
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	post := func(base, path string, form url.Values, cookies ...*http.Cookie) *http.Response {
 		t.Helper()
 		req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
 	"alumnet/internal/demo"
@@ -151,11 +153,13 @@ const bootstrapLock int64 = 0x616c756d_61646d6e // "alumadmn"
 // from ALUMNET_ADMIN_EMAIL/ALUMNET_ADMIN_PASSWORD, or with a random password
 // printed once on the console.
 func bootstrapAdmin(ctx context.Context, cfg config.Config, d *database, users *auth.Store, log *slog.Logger, stdout io.Writer) error {
-	conn, err := d.Pool.Acquire(ctx)
+	// A connection outside the pool holds the lock, so that a pool of
+	// one connection still has one for the work.
+	conn, err := pgx.ConnectConfig(ctx, d.Pool.Config().ConnConfig.Copy())
 	if err != nil {
-		return err
+		return fmt.Errorf("first administrator: %w", err)
 	}
-	defer conn.Release()
+	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, bootstrapLock); err != nil {
 		return fmt.Errorf("first administrator: lock: %w", err)
 	}

@@ -38,16 +38,17 @@ func TestServeTakesTheAddressBeforeMakingTheAdministrator(t *testing.T) {
 	}
 
 	// The control: on a free port the same start makes the administrator
-	// and prints the password once.
+	// and prints the password once, also with a pool of one connection.
 	addr := freeAddr(t)
 	env["ADDR"] = addr
+	env["DATABASE_URL"] = d.URL + "&pool_max_conns=1"
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var buf syncBuffer
 	done := make(chan error, 1)
 	go func() { done <- run(runCtx, []string{"serve"}, func(k string) string { return env[k] }, &buf) }()
 	waitFor(t, 60*time.Second, "serve answers", func() bool {
-		resp, err := http.Get("http://" + addr + "/healthz")
+		resp, err := quickClient.Get("http://" + addr + "/healthz")
 		if err != nil {
 			return false
 		}
