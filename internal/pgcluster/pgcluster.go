@@ -182,9 +182,18 @@ func (c *Cluster) lock(ctx context.Context) (func(), error) {
 
 // Stop shuts the server down (fast mode: sessions are ended, data is safe),
 // whoever started it. Processes that share a cluster call Close instead.
+// A process starting the cluster meanwhile waits, and then starts it anew.
 func (c *Cluster) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if !c.Initialized() {
+		return nil
+	}
+	unlock, err := c.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if !c.Running(ctx) {
 		return nil
 	}
