@@ -102,8 +102,11 @@ func connect(ctx context.Context, url string, wait time.Duration, log *slog.Logg
 		}
 		remaining := wait - time.Since(start)
 		if ctx.Err() != nil || permanent(err) || remaining <= 0 {
-			return nil, fmt.Errorf("DATABASE_URL: cannot reach the %s (%d attempts in %s; DATABASE_WAIT is %s): %w",
-				where, attempt, time.Since(start).Round(time.Millisecond), wait, err)
+			tries := "1 attempt"
+			if attempt > 1 {
+				tries = fmt.Sprintf("%d attempts in %s", attempt, time.Since(start).Round(time.Millisecond))
+			}
+			return nil, fmt.Errorf("DATABASE_URL: cannot reach the %s (%s; DATABASE_WAIT is %s): %w", where, tries, wait, err)
 		}
 		if attempt == 1 {
 			log.Warn("database not reachable yet; trying again", "database", where, "for", wait.String(), "err", err)

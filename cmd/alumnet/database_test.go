@@ -35,7 +35,7 @@ func TestDatabaseNotThere(t *testing.T) {
 	if took < wait*9/10 || took > wait+15*time.Second {
 		t.Errorf("gave up after %s with DATABASE_WAIT %s", took, wait)
 	}
-	if strings.Contains(err.Error(), "(1 attempts") {
+	if strings.Contains(err.Error(), "(1 attempt;") {
 		t.Errorf("tried only once: %v", err)
 	}
 }
