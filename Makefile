@@ -18,14 +18,17 @@ build: generate
 generate:
 	$(TEMPL) generate -path templates
 
-## test: every test, against a throwaway PostgreSQL cluster (or TEST_DATABASE_URL)
+## test: every test, against a throwaway PostgreSQL cluster (or TEST_DATABASE_URL).
+# pgtestenv runs as a binary of its own (not through `go run`, which does
+# not pass SIGTERM on), so that an interrupted run still removes its cluster.
 test: generate
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 ifdef TEST_DATABASE_URL
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 else
-	$(GO) run ./cmd/pgtestenv -- $(GO) test -count=1 -timeout 15m $(PKGS)
+	$(GO) build -o bin/pgtestenv ./cmd/pgtestenv
+	bin/pgtestenv -- $(GO) test -count=1 -timeout 15m $(PKGS)
 endif
 
 ## bench-data: 1,000,000 generated people in a separate project-local cluster (.data/bench), or DATABASE_URL
@@ -38,7 +41,8 @@ load: build
 
 ## bench: Go benchmarks
 bench:
-	$(GO) run ./cmd/pgtestenv -- $(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) build -o bin/pgtestenv ./cmd/pgtestenv
+	bin/pgtestenv -- $(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 clean:
 	rm -rf bin

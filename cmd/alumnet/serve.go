@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
 	"alumnet/internal/demo"
@@ -24,24 +26,36 @@ import (
 // demoPeople is how many people a fresh local database gets.
 const demoPeople = 3000
 
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, getenv func(string) string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+func serveFlags(fs *flag.FlagSet) action {
 	workersOnly := fs.Bool("workers-only", false, "run the job workers (mail, reminders, retention) without the web server")
 	noWorkers := fs.Bool("no-workers", false, "serve the web app without job workers (another process runs them with -workers-only)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	return func(ctx context.Context, e env) error {
+		if *workersOnly && *noWorkers {
+			return errors.New("serve: -workers-only and -no-workers exclude each other")
+		}
+		return serve(ctx, e, *workersOnly, *noWorkers)
 	}
-	if *workersOnly && *noWorkers {
-		return errors.New("serve: -workers-only and -no-workers exclude each other")
-	}
+}
+
+func serve(ctx context.Context, e env, workersOnly, noWorkers bool) error {
+	cfg, log := e.cfg, e.log
 	d, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 
+	// The address is taken before anything is created: a start that
+	// cannot serve makes no administrator and prints no password.
+	var ln net.Listener
+	if !workersOnly {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return fmt.Errorf("ADDR %s: %w", cfg.Addr, err)
+		}
+		defer ln.Close()
+	}
 	users := auth.NewStore(d.Pool)
-	if err := bootstrapAdmin(ctx, cfg, users, log, stdout); err != nil {
+	if err := bootstrapAdmin(ctx, cfg, d, users, log, e.stdout); err != nil {
 		return err
 	}
 	if d.Fresh {
@@ -74,9 +88,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	}
 	srv := server.New(server.Deps{Config: cfg, Log: log, Pool: d.Pool, Assets: assets, Policy: policy, Mailer: mailer, Jobs: workers})
 	defer srv.Close()
-	if !*noWorkers {
-		// Without workers the web process still enqueues (in the
-		// transaction of the cause); a -workers-only process sends.
+	if noWorkers {
+		// The web process still enqueues (in the transaction of the
+		// cause); a -workers-only process sends. Its job client only
+		// needs its connections closed.
+		defer func() {
+			if err := workers.Stop(context.Background()); err != nil {
+				log.Error("close job client", "err", err)
+			}
+		}()
+	} else {
 		if err := srv.Schedule(); err != nil {
 			return err
 		}
@@ -92,24 +113,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		}()
 		log.Info("job workers started", "mail_via", fmt.Sprint(mailer))
 	}
-	if *workersOnly {
+	if workersOnly {
 		<-ctx.Done()
 		log.Info("shutting down")
 		return nil
 	}
 
 	httpSrv := &http.Server{
-		Addr:              cfg.Addr,
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
 	errc := make(chan error, 1)
@@ -128,10 +144,26 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	return nil
 }
 
+// bootstrapLock is the advisory lock under which a starting process looks
+// for users and makes the first administrator: processes that start
+// together make one.
+const bootstrapLock int64 = 0x616c756d_61646d6e // "alumadmn"
+
 // bootstrapAdmin creates the first administrator when there are no users:
 // from ALUMNET_ADMIN_EMAIL/ALUMNET_ADMIN_PASSWORD, or with a random password
 // printed once on the console.
-func bootstrapAdmin(ctx context.Context, cfg config.Config, users *auth.Store, log *slog.Logger, stdout io.Writer) error {
+func bootstrapAdmin(ctx context.Context, cfg config.Config, d *database, users *auth.Store, log *slog.Logger, stdout io.Writer) error {
+	// A connection outside the pool holds the lock, so that a pool of
+	// one connection still has one for the work.
+	conn, err := pgx.ConnectConfig(ctx, d.Pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("first administrator: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, bootstrapLock); err != nil {
+		return fmt.Errorf("first administrator: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, bootstrapLock) //nolint:errcheck
 	n, err := users.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return err

@@ -83,7 +83,7 @@ func run() error {
 		if _, err := c.Start(ctx); err != nil {
 			return err
 		}
-		defer c.Stop()
+		defer c.Close() // stops the server only if this process started it
 		dbURL = c.URL("alumnet")
 	}
 	pcfg, err := db.Config(dbURL)

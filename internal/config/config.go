@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Config holds every setting the application reads at start.
@@ -17,6 +18,9 @@ type Config struct {
 	// DatabaseURL is the PostgreSQL connection string. Empty means: start the
 	// project-local cluster under DataDir.
 	DatabaseURL string
+	// DatabaseWait is how long the app keeps trying to reach DATABASE_URL
+	// at start (a database container may start after the app's).
+	DatabaseWait time.Duration
 	// Addr is the host:port the HTTP server listens on.
 	Addr string
 	// BaseURL is the absolute URL under which the app is reached; it is used
@@ -46,6 +50,35 @@ type Config struct {
 // SecureCookies reports whether session cookies must carry the Secure flag.
 func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
 
+// DefaultDatabaseWait is DatabaseWait when DATABASE_WAIT is unset.
+const DefaultDatabaseWait = time.Minute
+
+// Variable describes one environment variable that Load reads.
+type Variable struct {
+	Name    string
+	Default string // "" when unset means something else (see Meaning)
+	Meaning string
+}
+
+// Variables lists every environment variable Load reads, for the help of
+// the command line.
+func Variables() []Variable {
+	return []Variable{
+		{"DATABASE_URL", "", "PostgreSQL connection string (postgres://user:password@host:5432/alumnet); unset: a project-local cluster under ALUMNET_DATA_DIR, started from the installed PostgreSQL binaries; pool_max_conns=N in it sets the pool size"},
+		{"DATABASE_WAIT", DefaultDatabaseWait.String(), "how long to keep trying to reach DATABASE_URL at start (a Go duration: 30s, 2m; 0 tries once)"},
+		{"ADDR", "127.0.0.1:8080", "listen address (host:port)"},
+		{"BASE_URL", "http:// + ADDR", "absolute URL of the app, used in mail links; https:// makes cookies Secure"},
+		{"LOG_LEVEL", "info", "debug, info, warn or error"},
+		{"LOG_FORMAT", "text", "text or json"},
+		{"SMTP_URL", "", "smtp://user:password@host:587 or smtps://user:password@host:465; unset: every mail goes to the dev outbox (Beheer › Uitgaande mail)"},
+		{"MAIL_FROM", "Alumnet <alumnet@localhost>", "sender of outgoing mail"},
+		{"ALUMNET_ADMIN_EMAIL", "", "e-mail address of the first administrator, made when there are no users (with ALUMNET_ADMIN_PASSWORD); unset: admin@alumnet.local with a random password printed once"},
+		{"ALUMNET_ADMIN_PASSWORD", "", "password of that first administrator"},
+		{"ALUMNET_DATA_DIR", ".data", "where the project-local cluster lives (when DATABASE_URL is unset)"},
+		{"TRUSTED_PROXIES", "", "comma-separated addresses or networks of reverse proxies (10.0.0.0/8); from them X-Forwarded-For names the client for login throttling and rate limits"},
+	}
+}
+
 // Load reads the configuration through getenv (os.Getenv in production) and
 // validates it. All problems are reported together.
 func Load(getenv func(string) string) (Config, error) {
@@ -65,6 +98,14 @@ func Load(getenv func(string) string) (Config, error) {
 		LogFormat:     get("LOG_FORMAT", "text"),
 		SMTPURL:       get("SMTP_URL", ""),
 		MailFrom:      get("MAIL_FROM", "Alumnet <alumnet@localhost>"),
+	}
+	c.DatabaseWait = DefaultDatabaseWait
+	if raw := get("DATABASE_WAIT", ""); raw != "" {
+		if d, err := time.ParseDuration(raw); err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("DATABASE_WAIT %q must be a duration like 30s or 2m (0: try once)", raw))
+		} else {
+			c.DatabaseWait = d
+		}
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("ADDR %q is not host:port (for example 127.0.0.1:8080): %v", c.Addr, err))

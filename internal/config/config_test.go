@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -28,6 +29,8 @@ func TestLoad(t *testing.T) {
 		{name: "bad level", env: map[string]string{"LOG_LEVEL": "loud"}, wantErr: "LOG_LEVEL"},
 		{name: "bad db", env: map[string]string{"DATABASE_URL": "mysql"}, wantErr: "DATABASE_URL"},
 		{name: "half admin", env: map[string]string{"ALUMNET_ADMIN_EMAIL": "a@b.nl"}, wantErr: "ALUMNET_ADMIN_PASSWORD"},
+		{name: "bad wait", env: map[string]string{"DATABASE_WAIT": "soon"}, wantErr: "DATABASE_WAIT"},
+		{name: "negative wait", env: map[string]string{"DATABASE_WAIT": "-1s"}, wantErr: "DATABASE_WAIT"},
 		{name: "all errors at once", env: map[string]string{"ADDR": "x", "LOG_LEVEL": "x"}, wantErr: "LOG_LEVEL"},
 	}
 	for _, tt := range tests {
@@ -52,5 +55,44 @@ func TestLoad(t *testing.T) {
 				t.Errorf("LogLevel = %v", c.LogLevel)
 			}
 		})
+	}
+}
+
+func TestDatabaseWait(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		want time.Duration
+	}{{"", DefaultDatabaseWait}, {"0", 0}, {"2s", 2 * time.Second}, {"3m", 3 * time.Minute}} {
+		c, err := Load(env(map[string]string{"DATABASE_WAIT": tt.env}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.DatabaseWait != tt.want {
+			t.Errorf("DATABASE_WAIT=%q: DatabaseWait = %s, want %s", tt.env, c.DatabaseWait, tt.want)
+		}
+	}
+}
+
+// TestVariablesListsEveryVariable keeps the help's list of variables
+// complete: every variable Load reads is in Variables, and nothing else.
+func TestVariablesListsEveryVariable(t *testing.T) {
+	read := map[string]bool{}
+	if _, err := Load(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, v := range Variables() {
+		listed[v.Name] = true
+		if !read[v.Name] {
+			t.Errorf("Variables lists %s, which Load does not read", v.Name)
+		}
+		if v.Meaning == "" {
+			t.Errorf("%s has no meaning", v.Name)
+		}
+	}
+	for k := range read {
+		if !listed[k] {
+			t.Errorf("Load reads %s, which Variables does not list", k)
+		}
 	}
 }

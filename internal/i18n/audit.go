@@ -71,6 +71,7 @@ var auditMessages = map[string]msg{
 	"audit.action.user.deactivate":          {"Gebruiker gedeactiveerd", "Deactivated user"},
 	"audit.action.user.reactivate":          {"Gebruiker weer geactiveerd", "Reactivated user"},
 	"audit.action.user.resend_invite":       {"Uitnodiging opnieuw verstuurd", "Resent invitation"},
+	"audit.action.user.reset_password":      {"Wachtwoordlink gemaakt (opdrachtregel)", "Set-password link made (command line)"},
 	"audit.action.unit.create":              {"Eenheid aangemaakt", "Created unit"},
 	"audit.action.unit.update":              {"Eenheid gewijzigd", "Changed unit"},
 	"audit.action.unit.archive":             {"Eenheid gearchiveerd", "Archived unit"},

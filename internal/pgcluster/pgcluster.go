@@ -3,6 +3,11 @@
 // keeps a project-local cluster under .data/, and the tests, which start a
 // throwaway one. The server listens on a Unix socket inside the cluster's
 // directory only, so several clusters never fight over a TCP port.
+//
+// The server belongs to the process that started it: several processes may
+// use one cluster (`make run` and `alumnet user create` on the same data
+// directory), and only the one whose Start started the server stops it
+// with Close.
 package pgcluster
 
 import (
@@ -17,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -27,10 +33,11 @@ type Cluster struct {
 	// Settings are extra server settings (-c name=value) used at start.
 	Settings map[string]string
 
-	bin    string // directory of the server binaries
-	runAs  string // "postgres" when we run as root, else ""
-	owner  *user.User
-	logger func(string, ...any)
+	bin     string // directory of the server binaries
+	runAs   string // "postgres" when we run as root, else ""
+	owner   *user.User
+	logger  func(string, ...any)
+	started bool // this process started the server (and stops it in Close)
 }
 
 // New describes a cluster in dir; nothing is created until Start.
@@ -71,8 +78,11 @@ func (c *Cluster) Initialized() bool {
 	return err == nil
 }
 
-// Start runs initdb when the cluster does not exist yet and starts the server.
-// It reports whether the cluster was created by this call.
+// Start runs initdb when the cluster does not exist yet and starts the
+// server unless it is running already. It reports whether the cluster was
+// created by this call. Processes starting the same cluster at the same
+// time take turns (a lock file in Dir): one creates and starts it, the
+// others find it running and use it.
 func (c *Cluster) Start(ctx context.Context) (created bool, err error) {
 	// Parents must stay traversable for the postgres user when we run as root.
 	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
@@ -86,15 +96,27 @@ func (c *Cluster) Start(ctx context.Context) (created bool, err error) {
 			return false, err
 		}
 	}
+	unlock, err := c.lock(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
 	if !c.Initialized() {
 		c.logger("creating PostgreSQL cluster", "dir", c.dataDir())
-		if err := c.run(ctx, "initdb", "-D", c.dataDir(), "-U", "postgres", "--auth=trust",
-			"--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"); err != nil {
+		args := []string{"-D", c.dataDir(), "-U", "postgres", "--auth=trust",
+			"--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"}
+		if c.Settings["fsync"] == "off" {
+			// A cluster that will not fsync (a throwaway one) need not
+			// wait for initdb's sync either.
+			args = append(args, "--no-sync")
+		}
+		if err := c.run(ctx, "initdb", args...); err != nil {
 			return false, err
 		}
 		created = true
 	}
-	if c.running(ctx) {
+	if c.Running(ctx) {
+		c.logger("PostgreSQL is already running (started by another process, which also stops it)", "dir", c.dataDir())
 		return created, nil
 	}
 	opts := []string{"-k", c.socketDir(), "-c", "listen_addresses="}
@@ -115,14 +137,64 @@ func (c *Cluster) Start(ctx context.Context) (created bool, err error) {
 		"-o", strings.Join(quoted, " "), "-w", "-t", "60", "start"); err != nil {
 		return created, fmt.Errorf("%w (see %s)", err, filepath.Join(c.Dir, "postgres.log"))
 	}
+	c.started = true
 	return created, nil
 }
 
-// Stop shuts the server down (fast mode: sessions are ended, data is safe).
+// Started reports whether Start started the server (rather than finding
+// it running).
+func (c *Cluster) Started() bool { return c.started }
+
+// Close stops the server if this Cluster started it, and leaves a server
+// that another process started running for that process to stop.
+func (c *Cluster) Close() error {
+	if !c.started {
+		return nil
+	}
+	c.started = false
+	return c.Stop()
+}
+
+// lock holds the cluster's lock file until the returned function is
+// called; it waits while another process holds it.
+func (c *Cluster) lock(ctx context.Context) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(c.Dir, "start.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("pgcluster: %w", err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("pgcluster: lock %s: %w", f.Name(), err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("pgcluster: waiting for another process to start the cluster: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Stop shuts the server down (fast mode: sessions are ended, data is safe),
+// whoever started it. Processes that share a cluster call Close instead.
+// A process starting the cluster meanwhile waits, and then starts it anew.
 func (c *Cluster) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if !c.running(ctx) {
+	if !c.Initialized() {
+		return nil
+	}
+	unlock, err := c.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if !c.Running(ctx) {
 		return nil
 	}
 	return c.run(ctx, "pg_ctl", "-D", c.dataDir(), "-m", "fast", "-w", "stop")
@@ -131,7 +203,8 @@ func (c *Cluster) Stop() error {
 // Remove deletes the cluster's directory; call it after Stop.
 func (c *Cluster) Remove() error { return os.RemoveAll(c.Dir) }
 
-func (c *Cluster) running(ctx context.Context) bool {
+// Running reports whether the cluster's server is running.
+func (c *Cluster) Running(ctx context.Context) bool {
 	if !c.Initialized() {
 		return false
 	}
@@ -165,6 +238,20 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) error {
 		return fmt.Errorf("pgcluster: %s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(out.String()))
 	}
 	return nil
+}
+
+// Binary returns the path of an installed PostgreSQL program (pg_dump,
+// pg_restore, psql) of the same version as the server binaries.
+func Binary(name string) (string, error) {
+	dir, err := findBinaries()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("pgcluster: %s not found next to pg_ctl in %s", name, dir)
+	}
+	return p, nil
 }
 
 // findBinaries locates the directory with initdb and pg_ctl: on PATH, or in

@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/signal"
 	"sort"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,7 +48,8 @@ var FastSettings = map[string]string{
 }
 
 // Run is the body of a package's TestMain. It provides the server, runs the
-// tests and removes a cluster it started.
+// tests and removes a cluster it started, also when the tests are
+// interrupted (SIGINT, SIGTERM).
 func Run(m *testing.M) int {
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		serverURL = u
@@ -57,7 +60,9 @@ func Run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	stop := RemoveOnSignal(c)
 	defer func() {
+		stop()
 		_ = c.Stop()
 		_ = c.Remove()
 	}()
@@ -65,17 +70,58 @@ func Run(m *testing.M) int {
 	return m.Run()
 }
 
-// StartCluster starts a throwaway cluster in a new temporary directory.
+// RemoveOnSignal stops and removes the cluster when the process gets
+// SIGINT or SIGTERM, and then ends the process (exit status 128 + the
+// signal's number, as a shell reports it). The returned function stops
+// listening; call it before removing the cluster in the normal way.
+func RemoveOnSignal(c *pgcluster.Cluster) (stop func()) {
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigc:
+			_ = c.Stop()
+			_ = c.Remove()
+			fmt.Fprintf(os.Stderr, "pgtest: %s: throwaway PostgreSQL stopped and removed\n", sig)
+			code := 1
+			if s, ok := sig.(syscall.Signal); ok {
+				code = 128 + int(s)
+			}
+			os.Exit(code)
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			signal.Stop(sigc)
+			close(done)
+		})
+	}
+}
+
+// StartCluster starts a throwaway cluster in a new temporary directory
+// (alumnet-pgtest-* in TMPDIR). Stop and Remove leave nothing behind.
 func StartCluster() (*pgcluster.Cluster, error) {
 	dir, err := os.MkdirTemp("", "alumnet-pgtest-")
 	if err != nil {
 		return nil, err
 	}
+	c, err := startCluster(dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	return c, nil
+}
+
+func startCluster(dir string) (*pgcluster.Cluster, error) {
 	// The postgres user must be able to reach the directory when we are root.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return nil, err
 	}
-	c, err := pgcluster.New(dir+"/pg", nil)
+	c, err := pgcluster.New(dir, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +131,7 @@ func StartCluster() (*pgcluster.Cluster, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if _, err := c.Start(ctx); err != nil {
-		_ = c.Remove()
+		_ = c.Stop()
 		return nil, fmt.Errorf("pgtest: start throwaway PostgreSQL: %w", err)
 	}
 	return c, nil
