@@ -85,7 +85,7 @@ func userResetFlags(fs *flag.FlagSet) action {
 		}
 		var token string
 		err = db.InTx(ctx, d.Pool, func(tx pgx.Tx) error {
-			if token, err = auth.CreateSetPasswordTokenTx(ctx, tx, u.ID, 0); err != nil {
+			if token, err = auth.CreateResetTokenTx(ctx, tx, u.ID, 0); err != nil {
 				return err
 			}
 			return audit.Write(ctx, tx, audit.Record{Action: "user.reset_password", Entity: "user", EntityID: u.ID,
@@ -94,8 +94,8 @@ func userResetFlags(fs *flag.FlagSet) action {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "A new password for %s is set at (valid %s, once; earlier links no longer work):\n%s/set-password/%s\n",
-			u.Email, auth.SetPasswordTTL, e.cfg.BaseURL, token)
+		fmt.Fprintf(e.stdout, "A new password for %s is set at (valid %s, once; earlier links no longer work; setting it lifts a login lock):\n%s/set-password/%s\n",
+			u.Email, auth.ResetPasswordTTL, e.cfg.BaseURL, token)
 		return nil
 	}
 }

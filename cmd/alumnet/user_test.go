@@ -47,21 +47,21 @@ func TestResetPassword(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no set-password link printed:\n%s", out)
 	}
-	u, err := users.SetPasswordTokenUser(ctx, m[1])
+	u, _, err := users.SetPasswordTokenUser(ctx, m[1])
 	if err != nil || u.ID != admin.ID {
 		t.Fatalf("the printed link is for user %d (%v), want %d", u.ID, err, admin.ID)
 	}
-	if _, err := users.SetPasswordTokenUser(ctx, earlier); !errors.Is(err, auth.ErrTokenInvalid) {
+	if _, _, err := users.SetPasswordTokenUser(ctx, earlier); !errors.Is(err, auth.ErrTokenInvalid) {
 		t.Errorf("the earlier link still works (%v)", err)
 	}
 	newHash, err := auth.HashPassword("a brand new password")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := users.UseSetPasswordToken(ctx, m[1], newHash); err != nil {
+	if _, _, err := users.UseSetPasswordToken(ctx, m[1], newHash); err != nil {
 		t.Fatalf("using the printed link: %v", err)
 	}
-	if _, err := users.Authenticate(ctx, "ann@example.nl", "a brand new password", "192.0.2.1"); err != nil {
+	if _, _, err := users.Authenticate(ctx, "ann@example.nl", "a brand new password", "192.0.2.1"); err != nil {
 		t.Fatalf("log in with the new password: %v", err)
 	}
 
