@@ -49,12 +49,12 @@ type FormData struct {
 	// ProvedPrimary: the person proved their primary address; it is shown,
 	// not edited (they change it in the portal).
 	ProvedPrimary bool
-	In         people.Input
-	Version    int
-	Aff        people.AffiliationInput
-	RequireAff bool
-	Units      []layout.Option
-	Errors     map[string]string
+	In            people.Input
+	Version       int
+	Aff           people.AffiliationInput
+	RequireAff    bool
+	Units         []layout.Option
+	Errors        map[string]string
 	// Saved is what another user saved meanwhile (edit conflict).
 	Saved *people.Input
 }
