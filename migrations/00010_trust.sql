@@ -28,6 +28,13 @@ ALTER TABLE person_emails ADD CONSTRAINT person_emails_primary_not_retired CHECK
 -- A verified address that is no longer primary was replaced (an e-mail
 -- change, an offboarding's personal address): it stops opening the portal.
 UPDATE person_emails SET retired_at = now() WHERE NOT is_primary AND verified_at IS NOT NULL;
+-- A proved address opens one person's portal: it is unique. An unproved
+-- address may stand on two records (a duplicate to merge later); a
+-- coordinator's form must not reveal that an address exists in another
+-- unit by refusing it.
+DROP INDEX person_emails_primary_email_idx;
+CREATE UNIQUE INDEX person_emails_proved_idx ON person_emails (email) WHERE verified_at IS NOT NULL AND retired_at IS NULL;
+CREATE INDEX person_emails_email_idx ON person_emails (email);
 
 -- Links for "this was not me" after an address change, for alumni and staff.
 ALTER TABLE person_tokens DROP CONSTRAINT person_tokens_purpose_check;
@@ -52,6 +59,9 @@ DELETE FROM person_tokens WHERE purpose = 'email_revert';
 ALTER TABLE person_tokens DROP CONSTRAINT person_tokens_purpose_check;
 ALTER TABLE person_tokens ADD CONSTRAINT person_tokens_purpose_check
     CHECK (purpose IN ('register', 'login', 'email_change', 'invite', 'confirm_details'));
+DROP INDEX person_emails_email_idx;
+DROP INDEX person_emails_proved_idx;
+CREATE UNIQUE INDEX person_emails_primary_email_idx ON person_emails (email) WHERE is_primary;
 ALTER TABLE person_emails DROP CONSTRAINT person_emails_primary_not_retired;
 ALTER TABLE person_emails DROP COLUMN retired_at;
 DROP TABLE sessions;

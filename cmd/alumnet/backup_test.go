@@ -1,6 +1,7 @@
 package main
 
 import (
+	"alumnet/internal/units"
 	"context"
 	"io"
 	"log/slog"
@@ -50,7 +51,7 @@ func TestRestoreFromDump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	personID, err := people.NewStore(orig.Pool).CreatePerson(ctx, u.ID,
+	personID, err := people.NewStore(orig.Pool).CreatePerson(ctx, units.Everyone(), u.ID,
 		people.Input{FirstName: "Wilhelmina", LastName: "Terugkeer", PrimaryEmail: "wil@example.nl", Language: "nl"}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,12 @@ type Record struct {
 	Details  map[string]any
 }
 
+// Ref names records of one kind: the entity and their ids.
+type Ref struct {
+	Entity string
+	IDs    []int64
+}
+
 // Store writes and reads the audit log.
 type Store struct{ pool *pgxpool.Pool }
 
@@ -73,7 +79,10 @@ type Filter struct {
 	Action   string
 	// ExcludeActions leaves these actions out (the timeline skips views).
 	ExcludeActions []string
-	From, To       time.Time // To is exclusive; zero means open
+	// Hide leaves out the entries about these records (a coordinator does
+	// not see what happened in another unit's offboarding case).
+	Hide     []Ref
+	From, To time.Time // To is exclusive; zero means open
 	// Keyset: entries older than (BeforeAt, BeforeID).
 	BeforeID int64
 	Limit    int
@@ -95,6 +104,11 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Entry, bool, error) {
 	}
 	if len(f.ExcludeActions) > 0 {
 		b.Where(`NOT (a.action = ANY(` + b.Arg(f.ExcludeActions) + `::text[]))`)
+	}
+	for _, h := range f.Hide {
+		if len(h.IDs) > 0 {
+			b.Where(`NOT (a.entity = ` + b.Arg(h.Entity) + ` AND a.entity_id = ANY(` + b.Arg(h.IDs) + `::bigint[]))`)
+		}
 	}
 	if !f.From.IsZero() {
 		b.Where(`a.at >= ` + b.Arg(f.From))

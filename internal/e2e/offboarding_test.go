@@ -37,7 +37,7 @@ func TestOffboardingFlow(t *testing.T) {
 	}
 	in := people.Input{FirstName: "Sven", LastName: "Mulder", PrimaryEmail: "s.mulder@vandijk.example", Language: "nl"}
 	in.Normalize()
-	person, err := people.NewStore(a.DB.Pool).CreatePerson(bg, hr.ID, in, &people.AffiliationInput{Kind: "employment",
+	person, err := people.NewStore(a.DB.Pool).CreatePerson(bg, units.Everyone(), hr.ID, in, &people.AffiliationInput{Kind: "employment",
 		UnitID: strconv.FormatInt(unit.ID, 10), StartDate: "2018-04-01"})
 	if err != nil {
 		t.Fatal(err)

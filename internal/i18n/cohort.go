@@ -31,7 +31,6 @@ var cohortMessages = map[string]msg{
 	"cohort.err.too_large":        {"Meer dan %d personen; kies een kleinere eenheid.", "More than %d people; choose a smaller unit."},
 	"cohort.err.language":         {"Vul nl of en in, of laat leeg.", "Enter nl or en, or leave it empty."},
 	"cohort.err.duplicate":        {"Dezelfde persoon staat al in rij %d.", "The same person is already in row %d."},
-	"cohort.err.email_elsewhere":  {"Dit adres hoort bij iemand buiten jouw eenheden; vraag het alumnibureau om deze persoon toe te voegen.", "This address belongs to someone outside your units; ask the alumni office to add this person."},
 	"cohort.err.ambiguous":        {"Meerdere personen in deze opleiding hebben deze naam; vul een e-mailadres in.", "Several people in this programme have this name; enter an e-mail address."},
 	"cohort.err.rows":             {"Het bestand met de rijen ontbreekt of klopt niet; upload het opnieuw.", "The rows of the file are missing or damaged; upload it again."},
 	"cohort.csv.too_big":          {"Het bestand is groter dan %d MB.", "The file is larger than %d MB."},

@@ -286,6 +286,19 @@ func (s *Store) CasesOf(ctx context.Context, sc units.Scope, personID int64) ([]
 	return pgx.CollectRows(rows, pgx.RowToStructByName[Case])
 }
 
+// CasesOutside returns the ids of the person's cases in units outside sc:
+// what happens there is not the caller's to see.
+func (s *Store) CasesOutside(ctx context.Context, sc units.Scope, personID int64) ([]int64, error) {
+	var b db.Builder
+	b.Where(`c.person_id = ` + b.Arg(personID))
+	sc.OutsideUnitCondition(&b, "c.unit_id")
+	rows, err := s.pool.Query(ctx, `SELECT c.id FROM offboarding_cases c `+b.WhereSQL(), b.Args()...)
+	if err != nil {
+		return nil, fmt.Errorf("offboarding: cases of %d outside scope: %w", personID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
 // Filter selects cases for the case list.
 type Filter struct {
 	Status        string // "open" (default), "closed" or "all"

@@ -45,7 +45,7 @@ func newCaseFixture(t *testing.T) *caseFixture {
 	}
 	in := people.Input{FirstName: "Karin", LastName: "Smits", PrimaryEmail: "k.smits@jansen.example", Language: "nl"}
 	in.Normalize()
-	person, err := people.NewStore(d.Pool).CreatePerson(ctx, 0, in, &people.AffiliationInput{Kind: "employment",
+	person, err := people.NewStore(d.Pool).CreatePerson(ctx, units.Everyone(), 0, in, &people.AffiliationInput{Kind: "employment",
 		UnitID: strconv.FormatInt(company.ID, 10), StartDate: "2015-03-01"})
 	if err != nil {
 		t.Fatal(err)

@@ -351,14 +351,13 @@ func (s *Store) planCohortCSV(ctx context.Context, sc units.Scope, req CohortReq
 		switch {
 		case e.Outcome == CohortError:
 			// ambiguous name
-		case m == nil:
+		case m == nil || !m.inScope:
+			// Unknown, or someone the caller may not see: a new record.
+			// Graduating a stranger's record here would pull it into the
+			// caller's units, and saying so would tell that the address
+			// is registered elsewhere; the two records are a duplicate
+			// to merge later.
 			e.New, e.Graduates = true, true
-		case !m.inScope:
-			// The address belongs to someone the caller may not see:
-			// graduating them here would pull a stranger's record into
-			// the caller's units.
-			e.Errors = map[string]string{"email": "cohort.err.email_elsewhere"}
-			e.Outcome, e.Reason = CohortError, CohortReasonInvalid
 		default:
 			e.PersonID, e.FirstName, e.LastName, e.Language, e.Email = m.id, m.firstName, m.lastName, m.language, m.email
 			switch {
@@ -613,7 +612,7 @@ func (s *Store) graduate(ctx context.Context, sc units.Scope, ppl *people.Store,
 	case e.New:
 		in := people.Input{FirstName: e.FirstName, LastName: e.LastName, PrimaryEmail: e.Email, Language: e.Language}
 		in.Normalize()
-		id, err := ppl.CreatePerson(ctx, actorID, in, &aff)
+		id, err := ppl.CreatePerson(ctx, sc, actorID, in, &aff)
 		if errors.Is(err, people.ErrEmailTaken) {
 			return errCohortChanged
 		}

@@ -1,6 +1,7 @@
 package offboarding
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -212,14 +213,8 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 		leaving = people.AtLeaving
 	}
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var other int64
-		err := tx.QueryRow(ctx, `SELECT person_id FROM person_emails WHERE email = $1 AND is_primary AND person_id <> $2`,
-			email, c.PersonID).Scan(&other)
-		if err == nil {
-			return ErrEmailTaken
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return err
+		if taken, err := people.PrimaryTaken(ctx, tx, sc, email, c.PersonID); err != nil || taken {
+			return cmp.Or(err, ErrEmailTaken)
 		}
 		// An edit form opened before sees the change as a conflict (the
 		// record's version moves); links to the old address stop working.

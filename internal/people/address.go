@@ -108,15 +108,25 @@ func MayClaim(ctx context.Context, q db.Querier, personID int64, email string) (
 	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM person_emails e
 		WHERE e.person_id = $1 AND e.email = $2 AND e.is_primary AND e.retired_at IS NULL
 		  AND (e.verified_at IS NOT NULL
-		       OR NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = $1 AND `+LoginAddress+`)))`,
+		       OR NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = $1 AND `+LoginAddress+`)
+		          AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.email = $2 AND `+LoginAddress+`)))`,
 		personID, email).Scan(&ok)
 	return ok, err
 }
 
-// Prove marks email as proved for the person: they clicked a link sent there.
+// Prove marks email as proved for the person: they clicked a link sent
+// there. ErrEmailTaken when someone else proved it first.
 func Prove(ctx context.Context, tx pgx.Tx, personID int64, email string) error {
-	if _, err := tx.Exec(ctx, `UPDATE person_emails SET verified_at = coalesce(verified_at, now())
-		WHERE person_id = $1 AND email = $2 AND retired_at IS NULL`, personID, email); err != nil {
+	// A savepoint, so that a refusal leaves tx usable.
+	err := pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE person_emails SET verified_at = coalesce(verified_at, now())
+			WHERE person_id = $1 AND email = $2 AND retired_at IS NULL`, personID, email)
+		return err
+	})
+	if db.IsUniqueViolation(err, "person_emails_proved_idx") {
+		return ErrEmailTaken
+	}
+	if err != nil {
 		return fmt.Errorf("people: prove address of %d: %w", personID, err)
 	}
 	return nil

@@ -55,6 +55,19 @@ func (s *Store) affiliations(ctx context.Context, personID int64) ([]Affiliation
 	return pgx.CollectRows(rows, pgx.RowToStructByName[Affiliation])
 }
 
+// AffiliationsOutside returns the ids of the person's affiliations with
+// units outside sc, whose history is not the caller's to see.
+func (s *Store) AffiliationsOutside(ctx context.Context, sc units.Scope, personID int64) ([]int64, error) {
+	var b db.Builder
+	b.Where(`a.person_id = ` + b.Arg(personID))
+	sc.OutsideUnitCondition(&b, "a.unit_id")
+	rows, err := s.pool.Query(ctx, `SELECT a.id FROM affiliations a `+b.WhereSQL(), b.Args()...)
+	if err != nil {
+		return nil, fmt.Errorf("people: affiliations of %d outside scope: %w", personID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
 // AffiliationInput is the affiliation form as typed.
 type AffiliationInput struct {
 	Kind          string

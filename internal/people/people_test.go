@@ -62,7 +62,7 @@ func (f fixture) create(t *testing.T, first, last, email string, unit units.Unit
 		aff = &people.AffiliationInput{Kind: kind, UnitID: strconv.FormatInt(unit.ID, 10), CohortYear: strconv.Itoa(cohort),
 			StartDate: strconv.Itoa(cohort-4) + "-09-01", EndDate: strconv.Itoa(cohort) + "-07-01", LeavingReason: "graduated"}
 	}
-	id, err := f.store.CreatePerson(context.Background(), f.actor, in, aff)
+	id, err := f.store.CreatePerson(context.Background(), units.Everyone(), f.actor, in, aff)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestPrimaryEmailUniqueCaseInsensitive(t *testing.T) {
 	f.create(t, "Eva", "Kok", "eva@example.nl", units.Unit{}, "", 0)
 	in := people.Input{FirstName: "Eva", LastName: "Kok-Jansen", PrimaryEmail: "EVA@Example.NL"}
 	in.Normalize()
-	if _, err := f.store.CreatePerson(ctx, f.actor, in, nil); !errors.Is(err, people.ErrEmailTaken) {
+	if _, err := f.store.CreatePerson(ctx, units.Everyone(), f.actor, in, nil); !errors.Is(err, people.ErrEmailTaken) {
 		t.Fatalf("err = %v, want ErrEmailTaken", err)
 	}
 }
@@ -343,7 +343,7 @@ func TestEmailsTagsOffersRoundTrip(t *testing.T) {
 	if errs := in.Validate(); len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	id, err := f.store.CreatePerson(ctx, f.actor, in, nil)
+	id, err := f.store.CreatePerson(ctx, units.Everyone(), f.actor, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

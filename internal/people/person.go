@@ -5,6 +5,7 @@
 package people
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,8 +31,26 @@ var ErrNotFound = errors.New("people: not found")
 // ErrConflict means the record changed since the caller read it.
 var ErrConflict = errors.New("people: changed by someone else")
 
-// ErrEmailTaken means another person has this primary address.
+// ErrEmailTaken means another person within the caller's scope has this
+// primary address, or another person proved it.
 var ErrEmailTaken = errors.New("people: primary e-mail belongs to someone else")
+
+// primaryTaken reports whether another unerased person within sc has email
+// as their primary address. Outside the scope an address is unknown to
+// the caller, so a coordinator's form does not reveal who else is
+// registered; such duplicates are found and merged later. A proved
+// address is unique in the database (it opens the portal).
+func PrimaryTaken(ctx context.Context, q db.Querier, sc units.Scope, email string, except int64) (bool, error) {
+	if email == "" {
+		return false, nil
+	}
+	var b db.Builder
+	b.Where(`e.email = ` + b.Arg(email) + ` AND e.is_primary AND p.erased_at IS NULL AND p.id <> ` + b.Arg(except))
+	sc.PersonCondition(&b, "p.id")
+	var taken bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM persons p JOIN person_emails e ON e.person_id = p.id `+b.WhereSQL()+`)`, b.Args()...).Scan(&taken)
+	return taken, err
+}
 
 // Offers an alumnus can make, and needs they can have.
 var (
@@ -281,10 +300,14 @@ func InputOf(p Person) Input {
 
 // CreatePerson adds a person, with a first affiliation when first is not
 // nil, and writes the audit entries in the same transaction. The caller has
-// validated the input and checked that the unit is within its scope.
-func (s *Store) CreatePerson(ctx context.Context, actorID int64, in Input, first *AffiliationInput) (int64, error) {
+// validated the input and checked that the unit is within its scope sc. A
+// primary address that someone within sc has already is ErrEmailTaken.
+func (s *Store) CreatePerson(ctx context.Context, sc units.Scope, actorID int64, in Input, first *AffiliationInput) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if taken, err := PrimaryTaken(ctx, tx, sc, in.PrimaryEmail, 0); err != nil || taken {
+			return cmp.Or(err, ErrEmailTaken)
+		}
 		err := tx.QueryRow(ctx, `
 			INSERT INTO persons (first_name, last_name, phone, city, employer, job_title, sector, linkedin_url, language, offers, needs)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
@@ -313,7 +336,7 @@ func (s *Store) CreatePerson(ctx context.Context, actorID int64, in Input, first
 		_, err = insertAffiliation(ctx, tx, actorID, id, unitID, *first)
 		return err
 	})
-	if db.IsUniqueViolation(err, "person_emails_primary_email_idx") {
+	if errors.Is(err, ErrEmailTaken) || db.IsUniqueViolation(err, "person_emails_proved_idx") {
 		return 0, ErrEmailTaken
 	}
 	if err != nil {
@@ -343,6 +366,11 @@ func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id in
 	}
 	changes := diff(fieldsOf(InputOf(old)), fieldsOf(in))
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if in.PrimaryEmail != old.PrimaryEmail() {
+			if taken, err := PrimaryTaken(ctx, tx, sc, in.PrimaryEmail, id); err != nil || taken {
+				return cmp.Or(err, ErrEmailTaken)
+			}
+		}
 		tag, err := tx.Exec(ctx, `
 			UPDATE persons SET first_name = $3, last_name = $4, phone = $5, city = $6, employer = $7, job_title = $8,
 				sector = $9, linkedin_url = $10, language = $11, offers = $12, needs = $13,
@@ -377,7 +405,7 @@ func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id in
 	switch {
 	case errors.Is(err, ErrConflict), errors.Is(err, ErrProvedAddress):
 		return err
-	case db.IsUniqueViolation(err, "person_emails_primary_email_idx"):
+	case errors.Is(err, ErrEmailTaken), db.IsUniqueViolation(err, "person_emails_proved_idx"):
 		return ErrEmailTaken
 	case err != nil:
 		return fmt.Errorf("people: update %d: %w", id, err)
@@ -447,9 +475,15 @@ func writeTags(ctx context.Context, tx pgx.Tx, personID int64, tags []string) er
 	return err
 }
 
-// Tags returns every tag name, for filters and suggestions.
-func (s *Store) Tags(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT name FROM tags ORDER BY lower(name)`)
+// Tags returns the tag names used within sc, for filters and suggestions:
+// a tag only people elsewhere carry says something about them.
+func (s *Store) Tags(ctx context.Context, sc units.Scope) ([]string, error) {
+	var b db.Builder
+	b.Where(`pt.tag_id = t.id AND p.erased_at IS NULL`)
+	sc.PersonCondition(&b, "p.id")
+	rows, err := s.pool.Query(ctx, `SELECT t.name FROM tags t
+		WHERE EXISTS (SELECT 1 FROM person_tags pt JOIN persons p ON p.id = pt.person_id `+b.WhereSQL()+`)
+		ORDER BY lower(t.name)`, b.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("people: tags: %w", err)
 	}

@@ -259,7 +259,7 @@ func TestInvitationSetsConsents(t *testing.T) {
 	ctx := context.Background()
 	in := people.Input{FirstName: "Piet", LastName: "Jansen", PrimaryEmail: "piet@example.nl", Language: "nl"}
 	in.Normalize()
-	id, err := f.people.CreatePerson(ctx, 0, in, nil)
+	id, err := f.people.CreatePerson(ctx, units.Everyone(), 0, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestInvitationSetsConsents(t *testing.T) {
 	// Nobody without an address is invited.
 	in2 := people.Input{FirstName: "Geen", LastName: "Adres", Language: "nl"}
 	in2.Normalize()
-	id2, _ := f.people.CreatePerson(ctx, 0, in2, nil)
+	id2, _ := f.people.CreatePerson(ctx, units.Everyone(), 0, in2, nil)
 	if ok, err := f.svc.Invite(ctx, 0, id2, f.send); err != nil || ok {
 		t.Fatalf("invite without address: %v %v", ok, err)
 	}
@@ -591,7 +591,7 @@ func TestRegisteringAnOtherAddress(t *testing.T) {
 	ctx := context.Background()
 	in := people.Input{FirstName: "Bas", LastName: "Kramer", PrimaryEmail: "bas@nieuw.example", OtherEmails: []string{"bas@oud.example"}, Language: "nl"}
 	in.Normalize()
-	id, err := f.people.CreatePerson(ctx, 0, in, nil)
+	id, err := f.people.CreatePerson(ctx, units.Everyone(), 0, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

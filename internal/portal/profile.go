@@ -238,7 +238,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, send Sen
 		if err := expireLinks(ctx, tx, personID, t.ID); err != nil {
 			return err
 		}
-		if other, err := people.Holder(ctx, tx, t.Email); err == nil && other.ID != personID {
+		if other, err := people.ByLoginAddress(ctx, tx, t.Email); err == nil && other.ID != personID {
 			return ErrEmailTaken
 		}
 		old, err := people.ReplacePrimary(ctx, tx, personID, t.Email, people.ByPerson)
@@ -324,10 +324,12 @@ func (s *Service) RevertEmail(ctx context.Context, token string, extra ...Step) 
 		if err != nil {
 			return err
 		}
-		if other, err := people.Holder(ctx, tx, t.Email); err == nil && other.ID != personID {
+		if other, err := people.ByLoginAddress(ctx, tx, t.Email); err == nil && other.ID != personID {
 			return ErrEmailTaken
 		}
-		if _, err := people.ReplacePrimary(ctx, tx, personID, t.Email, people.ByPerson); err != nil {
+		if _, err := people.ReplacePrimary(ctx, tx, personID, t.Email, people.ByPerson); errors.Is(err, people.ErrEmailTaken) {
+			return ErrEmailTaken
+		} else if err != nil {
 			return err
 		}
 		if err := expireLinks(ctx, tx, personID, t.ID); err != nil {
@@ -418,7 +420,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, firstName, lastNa
 		if tag.RowsAffected() == 0 {
 			return ErrLinkInvalid
 		}
-		if err := people.Prove(ctx, tx, personID, t.Email); err != nil {
+		if err := people.Prove(ctx, tx, personID, t.Email); errors.Is(err, people.ErrEmailTaken) {
+			return ErrLinkInvalid // someone else proved it meanwhile
+		} else if err != nil {
 			return err
 		}
 		if err := s.setConsents(ctx, tx, personID, chosen, consent.SourceInvitation); err != nil {

@@ -37,7 +37,7 @@ func TestCandidatesAndRun(t *testing.T) {
 	mk := func(name string, aff *people.AffiliationInput) int64 {
 		in := people.Input{FirstName: name, LastName: "Test", Language: "nl"}
 		in.Normalize()
-		id, err := ps.CreatePerson(ctx, 0, in, aff)
+		id, err := ps.CreatePerson(ctx, units.Everyone(), 0, in, aff)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -259,7 +259,7 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 		if dt.Audience == "school" {
 			kind = "study"
 		}
-		personID, err = s.people.CreatePerson(r.Context(), u.ID, in, &people.AffiliationInput{Kind: kind, UnitID: d.UnitID})
+		personID, err = s.people.CreatePerson(r.Context(), u.Scope(), u.ID, in, &people.AffiliationInput{Kind: kind, UnitID: d.UnitID})
 		if errors.Is(err, people.ErrEmailTaken) {
 			return s.renderStart(w, r, http.StatusUnprocessableEntity, d, map[string]string{"email": "person.email_taken"})
 		}

@@ -48,7 +48,7 @@ func (a *testApp) seedCohort() cohortSchool {
 	mk := func(first, last, email, lang, end, reason string) int64 {
 		in := people.Input{FirstName: first, LastName: last, PrimaryEmail: email, Language: lang}
 		in.Normalize()
-		id, err := a.srv.people.CreatePerson(ctx, 0, in, &people.AffiliationInput{Kind: "study", UnitID: pid(c.care.ID),
+		id, err := a.srv.people.CreatePerson(ctx, units.Everyone(), 0, in, &people.AffiliationInput{Kind: "study", UnitID: pid(c.care.ID),
 			StartDate: "2022-09-01", EndDate: end, CohortYear: "2025", LeavingReason: reason})
 		if err != nil {
 			a.t.Fatal(err)
@@ -393,7 +393,7 @@ func TestCohortMessages(t *testing.T) {
 		offboarding.CohortInvitedRecently, offboarding.CohortError} {
 		keys = append(keys, "cohort.plan."+o, "cohort.outcome."+o, "cohort.count."+o)
 	}
-	keys = append(keys, "cohort.err.too_large", "cohort.err.duplicate", "cohort.err.email_elsewhere", "cohort.err.ambiguous", "cohort.err.language",
+	keys = append(keys, "cohort.err.too_large", "cohort.err.duplicate", "cohort.err.ambiguous", "cohort.err.language",
 		"cohort.csv.too_big", "cohort.csv.encoding", "cohort.csv.not_csv", "cohort.csv.empty", "cohort.csv.header",
 		"cohort.csv.duplicate_column", "cohort.csv.no_rows", "cohort.csv.too_many", "cohort.csv.parse")
 	for _, k := range keys {

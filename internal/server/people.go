@@ -109,7 +109,7 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request) error {
 	if data.Units, err = s.scopedUnits(r, u.Scope()); err != nil {
 		return err
 	}
-	if data.Tags, err = s.people.Tags(r.Context()); err != nil {
+	if data.Tags, err = s.people.Tags(r.Context(), u.Scope()); err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, peopletpl.List(p, data))
@@ -183,7 +183,17 @@ func (s *Server) renderPersonPage(w http.ResponseWriter, r *http.Request, status
 	if err := s.people.RecordView(r.Context(), u.ID, person.ID); err != nil {
 		return err
 	}
-	timeline, more, err := s.audit.List(r.Context(), audit.Filter{PersonID: person.ID, ExcludeActions: []string{"person.view"}, Limit: 30})
+	// A coordinator's timeline leaves out what happened to the person's
+	// records in other units (an offboarding case, an affiliation there).
+	hide := make([]audit.Ref, 2)
+	if hide[0].IDs, err = s.offboarding.CasesOutside(r.Context(), u.Scope(), person.ID); err != nil {
+		return err
+	}
+	if hide[1].IDs, err = s.people.AffiliationsOutside(r.Context(), u.Scope(), person.ID); err != nil {
+		return err
+	}
+	hide[0].Entity, hide[1].Entity = "offboarding", "affiliation"
+	timeline, more, err := s.audit.List(r.Context(), audit.Filter{PersonID: person.ID, ExcludeActions: []string{"person.view"}, Hide: hide, Limit: 30})
 	if err != nil {
 		return err
 	}
@@ -255,7 +265,7 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request) error {
 	if pf.WithAff || requireAff {
 		first = &pf.FirstAff
 	}
-	id, err := s.people.CreatePerson(r.Context(), u.ID, pf.In, first)
+	id, err := s.people.CreatePerson(r.Context(), u.Scope(), u.ID, pf.In, first)
 	if errors.Is(err, people.ErrEmailTaken) {
 		return rerender(http.StatusUnprocessableEntity, map[string]string{"primary_email": "person.email_taken"})
 	}

@@ -35,7 +35,7 @@ func (a *testApp) seedRegistry() registry {
 	mk := func(first, last, email string, u units.Unit, kind string) int64 {
 		in := people.Input{FirstName: first, LastName: last, PrimaryEmail: email, Language: "nl"}
 		in.Normalize()
-		id, err := a.srv.people.CreatePerson(ctx, 0, in, &people.AffiliationInput{Kind: kind, UnitID: strconv.FormatInt(u.ID, 10),
+		id, err := a.srv.people.CreatePerson(ctx, units.Everyone(), 0, in, &people.AffiliationInput{Kind: kind, UnitID: strconv.FormatInt(u.ID, 10),
 			StartDate: "2016-09-01", EndDate: "2020-07-01", CohortYear: "2020", LeavingReason: "graduated"})
 		if err != nil {
 			a.t.Fatal(err)

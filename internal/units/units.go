@@ -233,6 +233,17 @@ func (sc Scope) PersonCondition(b *db.Builder, personCol string) {
 		AND sa.unit_id = ANY(ARRAY(SELECT id FROM units WHERE path && ` + b.Arg(sc.Roots) + `::bigint[])))`)
 }
 
+// OutsideUnitCondition adds to b the condition "the unit in column
+// unitCol lies outside the scope"; for Everyone nothing lies outside, and
+// it adds a condition no row meets.
+func (sc Scope) OutsideUnitCondition(b *db.Builder, unitCol string) {
+	if sc.All {
+		b.Where("false")
+		return
+	}
+	b.Where(`NOT (` + unitCol + ` = ANY(ARRAY(SELECT id FROM units WHERE path && ` + b.Arg(sc.Roots) + `::bigint[])))`)
+}
+
 // UnitCondition adds to b the condition "the unit in column unitCol lies
 // within the scope"; it adds nothing for Everyone. Records that belong to a
 // unit (an offboarding case) use it besides PersonCondition: a coordinator

@@ -160,12 +160,15 @@ func ariaSort(d ListData, key string) string {
 }
 
 // timelineText describes an audit entry on the person's timeline.
+// timelineText names an entry in words: the timeline's own phrase, else
+// the audit log's label of the action (never the raw key).
 func timelineText(p layout.Page, e audit.Entry) string {
-	key := "timeline." + e.Action
-	if !i18n.Has(key) {
-		return e.Action
+	for _, key := range []string{"timeline." + e.Action, "audit.action." + e.Action} {
+		if i18n.Has(key) {
+			return p.T(key)
+		}
 	}
-	return p.T(key)
+	return e.Action
 }
 
 // changedFields lists the fields an update changed, translated.
