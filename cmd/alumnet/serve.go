@@ -39,6 +39,9 @@ func serveFlags(fs *flag.FlagSet) action {
 
 func serve(ctx context.Context, e env, workersOnly, noWorkers bool) error {
 	cfg, log := e.cfg, e.log
+	if err := cfg.CheckMail(); err != nil {
+		return err
+	}
 	d, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -41,6 +42,10 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the sender address of outgoing mail.
 	MailFrom string
+	// Development allows what only a developer's machine should have:
+	// real mail (SMTP_URL) with links to a local or http:// BASE_URL, or
+	// from a localhost or .invalid sender (see CheckMail).
+	Development bool
 	// TrustedProxies are the networks of reverse proxies in front of the
 	// app; from them, X-Forwarded-For names the client (for login and
 	// rate limits). Empty: the connection's address is the client.
@@ -49,6 +54,38 @@ type Config struct {
 
 // SecureCookies reports whether session cookies must carry the Secure flag.
 func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
+
+// CheckMail refuses a set-up that would send real mail that cannot work or
+// looks like phishing: with SMTP_URL set, links to a loopback or http://
+// BASE_URL (the reader cannot open them, or opens them unencrypted), or a
+// sender on localhost or a .invalid domain (refused or filed as spam). A
+// developer's machine allows it with ALUMNET_DEVELOPMENT=true. serve calls
+// it; without SMTP_URL mail stays in the dev outbox and anything goes.
+func (c Config) CheckMail() error {
+	if c.SMTPURL == "" || c.Development {
+		return nil
+	}
+	var errs []error
+	if c.BaseURL.Scheme != "https" {
+		errs = append(errs, fmt.Errorf("BASE_URL %s is not https://: the links in mail would travel unencrypted", c.BaseURL))
+	}
+	host := c.BaseURL.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		errs = append(errs, fmt.Errorf("BASE_URL %s points at this machine: nobody who reads the mail can open its links", c.BaseURL))
+	}
+	if a, err := mail.ParseAddress(c.MailFrom); err != nil {
+		errs = append(errs, fmt.Errorf("MAIL_FROM %q is not an address", c.MailFrom))
+	} else {
+		domain := strings.ToLower(a.Address[strings.LastIndexByte(a.Address, '@')+1:])
+		if domain == "localhost" || strings.HasSuffix(domain, ".localhost") || domain == "invalid" || strings.HasSuffix(domain, ".invalid") || !strings.Contains(domain, ".") {
+			errs = append(errs, fmt.Errorf("MAIL_FROM %s is not a real sender domain: mail servers refuse it or file it as spam", a.Address))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("SMTP_URL is set, so mail goes out for real, but: %w (fix these, or set ALUMNET_DEVELOPMENT=true on a developer's machine)", errors.Join(errs...))
+	}
+	return nil
+}
 
 // DefaultDatabaseWait is DatabaseWait when DATABASE_WAIT is unset.
 const DefaultDatabaseWait = time.Minute
@@ -75,6 +112,7 @@ func Variables() []Variable {
 		{"ALUMNET_ADMIN_EMAIL", "", "e-mail address of the first administrator, made when there are no users (with ALUMNET_ADMIN_PASSWORD); unset: admin@alumnet.local with a random password printed once"},
 		{"ALUMNET_ADMIN_PASSWORD", "", "password of that first administrator"},
 		{"ALUMNET_DATA_DIR", ".data", "where the project-local cluster lives (when DATABASE_URL is unset)"},
+		{"ALUMNET_DEVELOPMENT", "false", "true on a developer's machine: serve then sends real mail (SMTP_URL) even with a local or http:// BASE_URL or a localhost sender"},
 		{"TRUSTED_PROXIES", "", "comma-separated addresses or networks of reverse proxies (10.0.0.0/8); from them X-Forwarded-For names the client for login throttling and rate limits"},
 	}
 }
@@ -140,6 +178,13 @@ func Load(getenv func(string) string) (Config, error) {
 		if su, err := url.Parse(c.SMTPURL); err != nil || (su.Scheme != "smtp" && su.Scheme != "smtps") || su.Host == "" {
 			errs = append(errs, fmt.Errorf("SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465"))
 		}
+	}
+	switch dev := strings.ToLower(get("ALUMNET_DEVELOPMENT", "false")); dev {
+	case "true", "1", "yes":
+		c.Development = true
+	case "false", "0", "no":
+	default:
+		errs = append(errs, fmt.Errorf("ALUMNET_DEVELOPMENT must be true or false"))
 	}
 	for _, raw := range strings.Split(get("TRUSTED_PROXIES", ""), ",") {
 		raw = strings.TrimSpace(raw)

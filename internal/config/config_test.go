@@ -58,6 +58,55 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestCheckMail: real mail (SMTP_URL) only with links a reader can open
+// safely and a sender that is no placeholder, unless on a developer's
+// machine.
+func TestCheckMail(t *testing.T) {
+	good := map[string]string{"SMTP_URL": "smtp://mail.example.nl:587", "BASE_URL": "https://alumni.example.nl", "MAIL_FROM": "Alumni <alumni@example.nl>"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range good {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tt := range []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"a real set-up", good, ""},
+		{"no SMTP: the outbox takes anything", map[string]string{}, ""},
+		{"http BASE_URL", with("BASE_URL", "http://alumni.example.nl"), "not https://"},
+		{"loopback BASE_URL", with("BASE_URL", "https://127.0.0.1:8443"), "points at this machine"},
+		{"localhost BASE_URL", with("BASE_URL", "https://localhost"), "points at this machine"},
+		{"IPv6 loopback", with("BASE_URL", "https://[::1]:8443"), "points at this machine"},
+		{"default MAIL_FROM", with("MAIL_FROM", ""), "alumnet@localhost"},
+		{".invalid sender", with("MAIL_FROM", "x@alumnet.invalid"), "not a real sender domain"},
+		{"development allows it", with("BASE_URL", "http://127.0.0.1:8080", "MAIL_FROM", "", "ALUMNET_DEVELOPMENT", "true"), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.CheckMail()
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("CheckMail = %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "ALUMNET_DEVELOPMENT")):
+				t.Fatalf("CheckMail = %v, want mention of %q and the way out", err, tt.wantErr)
+			}
+		})
+	}
+	if _, err := Load(env(map[string]string{"ALUMNET_DEVELOPMENT": "maybe"})); err == nil {
+		t.Fatal("ALUMNET_DEVELOPMENT=maybe accepted")
+	}
+}
+
 func TestDatabaseWait(t *testing.T) {
 	for _, tt := range []struct {
 		env  string
