@@ -61,6 +61,7 @@ var common = map[string]msg{
 	"pager.label":           {"Paginering", "Pagination"},
 	"error.title":           {"Er ging iets mis", "Something went wrong"},
 	"error.400":             {"Dit verzoek klopt niet.", "This request is not valid."},
+	"error.erased":          {"Deze persoon is gewist. Van het record is alleen een grafsteen over: er kan niets meer aan worden toegevoegd of gewijzigd.", "This person has been erased. Only a tombstone of the record is left: nothing can be added to it or changed any more."},
 	"error.413":             {"Wat je stuurde is te groot. Een formulier neemt hoogstens 64 kB; een bestand heeft zijn eigen grens, die bij het veld staat.", "What you sent is too large. A form takes at most 64 kB; a file has its own limit, shown next to its field."},
 	"error.403":             {"Je hebt geen toegang tot deze pagina.", "You do not have access to this page."},
 	"error.403.csrf":        {"Dit formulier kwam niet van Alumnet zelf en is geweigerd.", "This form did not come from Alumnet itself and was refused."},

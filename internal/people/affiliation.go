@@ -136,7 +136,7 @@ func (s *Store) AddAffiliation(ctx context.Context, sc units.Scope, actorID, per
 	if p, err := s.PersonByID(ctx, sc, personID); err != nil {
 		return 0, err
 	} else if p.ErasedAt != nil {
-		return 0, ErrNotFound
+		return 0, ErrErased
 	}
 	unitID, _ := strconv.ParseInt(in.UnitID, 10, 64)
 	var path []int64
@@ -153,9 +153,15 @@ func (s *Store) AddAffiliation(ctx context.Context, sc units.Scope, actorID, per
 	}
 	var id int64
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockLive(ctx, tx, personID); err != nil {
+			return err
+		}
 		id, err = insertAffiliation(ctx, tx, actorID, personID, unitID, in)
 		return err
 	})
+	if errors.Is(err, ErrErased) || errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
 	if err != nil {
 		return 0, fmt.Errorf("people: add affiliation: %w", err)
 	}
@@ -195,6 +201,9 @@ func (s *Store) DeleteAffiliation(ctx context.Context, sc units.Scope, actorID, 
 	if err != nil {
 		return err
 	}
+	if p.ErasedAt != nil {
+		return ErrErased
+	}
 	idx := slices.IndexFunc(p.Affiliations, func(a Affiliation) bool { return a.ID == affID })
 	if idx < 0 {
 		return ErrNotFound
@@ -208,6 +217,9 @@ func (s *Store) DeleteAffiliation(ctx context.Context, sc units.Scope, actorID, 
 		return ErrUnitOutOfScope
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockLive(ctx, tx, personID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM affiliations WHERE id = $1 AND person_id = $2`, affID, personID); err != nil {
 			return err
 		}

@@ -28,6 +28,24 @@ import (
 // ErrNotFound means there is no such person, or not within the caller's scope.
 var ErrNotFound = errors.New("people: not found")
 
+// ErrErased means the person was erased: the record is a tombstone that
+// nothing is added to or changed on.
+var ErrErased = errors.New("people: person has been erased")
+
+// lockLive locks the person's row for a change inside tx; an erased
+// person is ErrErased.
+func lockLive(ctx context.Context, tx pgx.Tx, personID int64) error {
+	var erased bool
+	err := tx.QueryRow(ctx, `SELECT erased_at IS NOT NULL FROM persons WHERE id = $1 FOR UPDATE`, personID).Scan(&erased)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err == nil && erased {
+		return ErrErased
+	}
+	return err
+}
+
 // ErrConflict means the record changed since the caller read it.
 var ErrConflict = errors.New("people: changed by someone else")
 

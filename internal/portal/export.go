@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"alumnet/internal/spreadsheet"
 )
 
 // Export is everything the organisation holds about one person, as they
@@ -237,19 +239,11 @@ func (x Export) WriteCSV(w io.Writer) error {
 	}
 	for _, r := range records {
 		for i, f := range r {
-			r[i] = csvSafe(f)
+			r[i] = spreadsheet.SafeCell(f)
 		}
 	}
 	if err := cw.WriteAll(records); err != nil {
 		return err
 	}
 	return cw.Error()
-}
-
-// csvSafe keeps a spreadsheet from reading a value as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -175,6 +175,9 @@ func (s *Server) offboardingNew(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if person.ErasedAt != nil {
+			return errErased()
+		}
 		d.PersonID, d.PersonName = raw, person.Name()
 		// The unit of the person's running affiliation, if any.
 		for _, a := range person.Affiliations {

@@ -154,6 +154,16 @@ func (s *Server) personOrNotFound(r *http.Request) (people.Person, error) {
 	return p, err
 }
 
+// livePerson is personOrNotFound for a change: an erased person is a
+// tombstone that nothing is added to or changed on (409 with a message).
+func (s *Server) livePerson(r *http.Request) (people.Person, error) {
+	p, err := s.personOrNotFound(r)
+	if err == nil && p.ErasedAt != nil {
+		return people.Person{}, errErased()
+	}
+	return p, err
+}
+
 func (s *Server) personShow(w http.ResponseWriter, r *http.Request) error {
 	return s.renderPerson(w, r, http.StatusOK, people.AffiliationInput{}, nil)
 }
@@ -348,7 +358,7 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) affiliationCreate(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
-	person, err := s.personOrNotFound(r)
+	person, err := s.livePerson(r)
 	if err != nil {
 		return err
 	}
@@ -360,6 +370,9 @@ func (s *Server) affiliationCreate(w http.ResponseWriter, r *http.Request) error
 		return s.renderPerson(w, r, http.StatusUnprocessableEntity, in, errs)
 	}
 	_, err = s.people.AddAffiliation(r.Context(), u.Scope(), u.ID, person.ID, in)
+	if errors.Is(err, people.ErrErased) {
+		return errErased()
+	}
 	if errors.Is(err, people.ErrUnitOutOfScope) {
 		return s.renderPerson(w, r, http.StatusUnprocessableEntity, in, map[string]string{"aff_unit_id": "aff.unit_scope"})
 	}
@@ -372,7 +385,7 @@ func (s *Server) affiliationCreate(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) affiliationDelete(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
-	person, err := s.personOrNotFound(r)
+	person, err := s.livePerson(r)
 	if err != nil {
 		return err
 	}
@@ -386,6 +399,8 @@ func (s *Server) affiliationDelete(w http.ResponseWriter, r *http.Request) error
 		return errNotFound()
 	case errors.Is(err, people.ErrUnitOutOfScope):
 		return errForbidden()
+	case errors.Is(err, people.ErrErased):
+		return errErased()
 	case err != nil:
 		return err
 	}

@@ -23,7 +23,7 @@ const maxBulkScan = 20000
 
 // personInvite sends one person the invitation to the portal.
 func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) error {
-	person, err := s.personOrNotFound(r)
+	person, err := s.livePerson(r)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func validateConsentForm(f peopletpl.ConsentForm, active []consent.Purpose) (con
 // transaction.
 func (s *Server) personConsentCreate(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
-	person, err := s.personOrNotFound(r)
+	person, err := s.livePerson(r)
 	if err != nil {
 		return err
 	}
