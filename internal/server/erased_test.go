@@ -31,7 +31,7 @@ func TestErasedPersonIsATombstone(t *testing.T) {
 		{name: "edit", as: &staff, path: p + "/edit", wantCode: 404},
 		{name: "start an offboarding", as: &staff, path: "/app/offboarding/new?person=" + pid(r.inSchool), wantCode: 409, wantBody: []string{gone}},
 		{name: "post an offboarding", as: &staff, method: "POST", path: "/app/offboarding",
-			form: url.Values{"person_id": {pid(r.inSchool)}, "departure_type": {"resignation"}, "unit_id": {pid(r.programme.ID)}, "leaving_date": {leaving}},
+			form:     url.Values{"person_id": {pid(r.inSchool)}, "departure_type": {"resignation"}, "unit_id": {pid(r.programme.ID)}, "leaving_date": {leaving}},
 			wantCode: 404},
 	})
 }

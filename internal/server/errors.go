@@ -29,6 +29,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func errNotFound() error  { return &Error{Status: http.StatusNotFound, Key: "error.404"} }
 func errForbidden() error { return &Error{Status: http.StatusForbidden, Key: "error.403"} }
+
 // errErased refuses a change to an erased person's tombstone.
 func errErased() error { return &Error{Status: http.StatusConflict, Key: "error.erased"} }
 
