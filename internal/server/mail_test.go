@@ -18,7 +18,7 @@ import (
 
 // startTestJobs runs the real job workers on the test's database, sending
 // through sender, until the test ends.
-func startTestJobs(t *testing.T, pool *pgxpool.Pool, sender mail.Sender) *jobs.Jobs {
+func startTestJobs(t testing.TB, pool *pgxpool.Pool, sender mail.Sender) *jobs.Jobs {
 	t.Helper()
 	j, err := jobs.New(pool, sender, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		jobs.Options{MailWorkers: 2, FetchPollInterval: 50 * time.Millisecond, RetryDelay: func(int) time.Duration { return 0 }})

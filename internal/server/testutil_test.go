@@ -33,7 +33,7 @@ var (
 
 // testApp is the real router on a fresh database.
 type testApp struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *Server
 	handler http.Handler
 	pool    *pgxpool.Pool
@@ -61,7 +61,7 @@ func (a *testApp) sentMails() []mail.Stored {
 	return out
 }
 
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	d := pgtest.New(t)
 	cfg, err := config.Load(func(k string) string {
