@@ -154,9 +154,21 @@ func TestRequiredItemsBlockClosing(t *testing.T) {
 	if err := f.store.Close(ctx, units.Everyone(), f.hr.ID, c.ID); !errors.Is(err, offboarding.ErrRequiredOpen) {
 		t.Fatalf("closing with open items: %v", err)
 	}
+	var required []offboarding.Item
 	for _, it := range c.Items {
-		if !it.Required {
-			continue
+		if it.Required {
+			required = append(required, it)
+		}
+	}
+	if len(required) < 2 {
+		t.Fatalf("the template has %d required items; the test needs two", len(required))
+	}
+	for i, it := range required {
+		if i == len(required)-1 {
+			// Exactly one required item open still blocks closing.
+			if err := f.store.Close(ctx, units.Everyone(), f.hr.ID, c.ID); !errors.Is(err, offboarding.ErrRequiredOpen) {
+				t.Fatalf("closing with one required item open: %v", err)
+			}
 		}
 		if err := f.store.UpdateItem(ctx, units.Everyone(), f.hr.ID, c.ID, it.ID, offboarding.ItemUpdate{Status: "skipped"}); !errors.Is(err, offboarding.ErrRequiredOpen) {
 			t.Fatalf("skipping a required item: %v", err)

@@ -35,7 +35,7 @@ type Step func(ctx context.Context, tx pgx.Tx, personID int64) error
 // stays (so that ledger rows, affiliations and statistics keep pointing
 // somewhere) but names nobody. Ledger rows stay, pseudonymised: they keep
 // the person's number, whose record no longer says who it was. The extra
-// steps run in the same transaction.
+// steps run first in the same transaction; an error of one undoes all.
 func (s *Service) Erase(ctx context.Context, personID int64, by string, staffUserID int64, reason string, extra ...Step) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var erased bool
@@ -45,6 +45,13 @@ func (s *Service) Erase(ctx context.Context, personID int64, by string, staffUse
 		}
 		if err != nil {
 			return err
+		}
+		// The other parts, with the record locked and before anything is
+		// anonymised (a step may still refuse: the retention check).
+		for _, step := range extra {
+			if err := step(ctx, tx, personID); err != nil {
+				return fmt.Errorf("portal: erase %d: %w", personID, err)
+			}
 		}
 		// Every address the person had: their addresses now, those of
 		// their links (a pending new address) and of mail sent to them. A
@@ -95,11 +102,6 @@ func (s *Service) Erase(ctx context.Context, personID int64, by string, staffUse
 		}
 		if err := eraseMail(ctx, tx, personID, emails); err != nil {
 			return err
-		}
-		for _, step := range extra {
-			if err := step(ctx, tx, personID); err != nil {
-				return fmt.Errorf("portal: erase %d: %w", personID, err)
-			}
 		}
 		var staff *int64
 		if staffUserID != 0 {

@@ -481,6 +481,14 @@ func TestYearlyDetailsReminder(t *testing.T) {
 		t.Fatal(err)
 	}
 	silent, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token) // no permission: not contacted
+	// Gave permission for events and withdrew it again: not contacted either.
+	if err := f.svc.Register(ctx, f.registration(t, "weg@example.nl", "events"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	withdrew, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	if err := f.svc.SetConsent(ctx, withdrew, f.purpose(t, "events").ID, 0, false); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := f.svc.RemindStale(ctx, 100, f.send); err != nil || n != 0 {
 		t.Fatalf("fresh details reminded: %d %v", n, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"alumnet/internal/audit"
+	"alumnet/internal/db"
 )
 
 // Policy is the retention setting.
@@ -156,12 +157,16 @@ func (s *Store) Candidates(ctx context.Context, years, limit int) ([]Candidate, 
 }
 
 func (s *Store) candidates(ctx context.Context, years, limit int, only *int64) ([]Candidate, error) {
+	return candidates(ctx, s.pool, years, limit, only)
+}
+
+func candidates(ctx context.Context, q db.Querier, years, limit int, only *int64) ([]Candidate, error) {
 	cutoff := time.Now().AddDate(-years, 0, 0)
 	sql, args := candidatesSQL, []any{cutoff, limit}
 	if only != nil {
 		sql, args = candidateSQL, []any{cutoff, limit, *only}
 	}
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("retention: candidates: %w", err)
 	}
@@ -175,8 +180,18 @@ func (s *Store) candidates(ctx context.Context, years, limit int, only *int64) (
 	return list, nil
 }
 
-// Eraser anonymises one person on behalf of the retention policy.
-type Eraser func(ctx context.Context, personID int64, reason string) error
+// ErrNoLongerDue means the person became active or gave permission after
+// the list was made: they are not anonymised.
+var ErrNoLongerDue = errors.New("retention: no longer due")
+
+// Check runs inside the erasure's transaction, with the person's record
+// locked, and refuses (ErrNoLongerDue, which rolls the erasure back) when
+// the person is no longer due.
+type Check func(ctx context.Context, tx pgx.Tx, personID int64) error
+
+// Eraser anonymises one person on behalf of the retention policy, running
+// stillDue in the erasure's transaction.
+type Eraser func(ctx context.Context, personID int64, reason string, stillDue Check) error
 
 // batch is how many people one run anonymises at most; the next night
 // continues.
@@ -197,17 +212,25 @@ func (s *Store) Run(ctx context.Context, erase Eraser) (int, error) {
 	n := 0
 	var errs []error
 	reason := fmt.Sprintf("retention: no permission and no activity for %d years", p.InactiveYears)
-	for _, c := range list {
-		// Still a candidate? Someone may have logged in or given
-		// permission since the list was made.
-		again, err := s.candidates(ctx, p.InactiveYears, 1, &c.PersonID)
+	// Still a candidate? Someone may have logged in or given permission
+	// since the list was made; asked again inside each erasure, so that the
+	// answer and the anonymising are one.
+	stillDue := func(ctx context.Context, tx pgx.Tx, personID int64) error {
+		again, err := candidates(ctx, tx, p.InactiveYears, 1, &personID)
 		if err != nil {
-			return n, err
+			return err
 		}
 		if len(again) == 0 {
+			return ErrNoLongerDue
+		}
+		return nil
+	}
+	for _, c := range list {
+		err := erase(ctx, c.PersonID, reason, stillDue)
+		if errors.Is(err, ErrNoLongerDue) {
 			continue
 		}
-		if err := erase(ctx, c.PersonID, reason); err != nil {
+		if err != nil {
 			// One failure must not stop the others (it would, every night).
 			errs = append(errs, fmt.Errorf("retention: anonymise %d: %w", c.PersonID, err))
 			continue

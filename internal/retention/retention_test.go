@@ -67,6 +67,13 @@ func TestCandidatesAndRun(t *testing.T) {
 	}
 	subscribed := mk("Geabonneerd", ended) // still subscribed: kept
 	record(subscribed, true)
+	// Subscribed in 2009 and never withdrew: nothing happened for years,
+	// but the permission stands, so the record stays.
+	oldSubscriber := mk("OudAbonnee", ended)
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose_id, basis, granted, text_id, source, by_person, at)
+		VALUES ($1, $2, 'consent', true, $3, 'portal', true, '2009-03-01')`, oldSubscriber, news.ID, news.TextID); err != nil {
+		t.Fatal(err)
+	}
 	employee := mk("Werknemer", running) // still working here: kept
 	recent := mk("Recent", ended)        // confirmed details recently: kept
 	// Everything happened long ago, except what each case says.
@@ -87,14 +94,15 @@ func TestCandidatesAndRun(t *testing.T) {
 	}
 	// Withdrawing today counts as activity; withdrawing in 2009 does not.
 	if len(got) != 2 || !slices.Contains(got, silent) || !slices.Contains(got, longAgo) || slices.Contains(got, withdrew) || slices.Contains(got, subscribed) ||
-		slices.Contains(got, employee) || slices.Contains(got, recent) {
-		t.Fatalf("candidates %v (silent %d, withdrew %d, subscribed %d, employee %d, recent %d)", got, silent, withdrew, subscribed, employee, recent)
+		slices.Contains(got, employee) || slices.Contains(got, recent) || slices.Contains(got, oldSubscriber) {
+		t.Fatalf("candidates %v (silent %d, withdrew %d, subscribed %d, employee %d, recent %d, old subscriber %d)", got, silent, withdrew, subscribed,
+			employee, recent, oldSubscriber)
 	}
 
 	// Disabled: Run does nothing.
 	svc := portal.New(d.Pool, cs)
-	erase := func(ctx context.Context, id int64, reason string) error {
-		return svc.Erase(ctx, id, portal.ErasedByRetention, 0, reason)
+	erase := func(ctx context.Context, id int64, reason string, stillDue retention.Check) error {
+		return svc.Erase(ctx, id, portal.ErasedByRetention, 0, reason, portal.Step(stillDue))
 	}
 	if n, err := rs.Run(ctx, erase); err != nil || n != 0 {
 		t.Fatalf("disabled run: %d %v", n, err)
@@ -131,3 +139,71 @@ func TestCandidatesAndRun(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestRunSparesWhoBecameActive: the nightly run lists its candidates
+// first and anonymises them one by one; someone who logs in or gives
+// permission in between is spared, checked inside the erasure itself.
+func TestRunSparesWhoBecameActive(t *testing.T) {
+	ctx := context.Background()
+	d := pgtest.New(t)
+	ps := people.NewStore(d.Pool)
+	cs := consent.NewStore(d.Pool)
+	rs := retention.NewStore(d.Pool)
+	unit, err := units.NewStore(d.Pool).Create(ctx, nil, "Bouwbedrijf Van Dam", "organisation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	news, err := cs.PurposeByKey(ctx, "newsletter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := &people.AffiliationInput{Kind: "employment", UnitID: itoa(unit.ID), StartDate: "2001-01-01", EndDate: "2008-06-30"}
+	var ids []int64
+	for _, name := range []string{"Eerste", "Tweede", "Derde"} {
+		in := people.Input{FirstName: name, LastName: "Test", Language: "nl"}
+		in.Normalize()
+		id, err := ps.CreatePerson(ctx, units.Everyone(), 0, in, ended)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if _, err := d.Pool.Exec(ctx, `UPDATE persons SET created_at = '2008-07-01', updated_at = '2008-07-01'`); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := rs.Candidates(ctx, 7, 100); err != nil || len(list) != 3 {
+		t.Fatalf("candidates: %d %v", len(list), err)
+	}
+	var admin int64
+	if err := d.Pool.QueryRow(ctx, `INSERT INTO users (email, name, role) VALUES ('a@example.nl', 'A', 'admin') RETURNING id`).Scan(&admin); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.SavePolicy(ctx, admin, true, 7); err != nil {
+		t.Fatal(err)
+	}
+	svc := portal.New(d.Pool, cs)
+	// While the first is being anonymised, the second subscribes to the
+	// newsletter (in another browser, at the same moment): after the list
+	// was made, before the run reaches them.
+	var once bool
+	erase := func(ctx context.Context, id int64, reason string, stillDue retention.Check) error {
+		if !once {
+			once = true
+			if err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+				_, err := cs.Record(ctx, tx, consent.Entry{PersonID: ids[1], PurposeID: news.ID, Granted: true, Source: consent.SourcePortal, ByPerson: true})
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		return svc.Erase(ctx, id, portal.ErasedByRetention, 0, reason, portal.Step(stillDue))
+	}
+	n, err := rs.Run(ctx, erase)
+	if err != nil || n != 2 {
+		t.Fatalf("run: %d %v, want 2", n, err)
+	}
+	var erased bool
+	if err := d.Pool.QueryRow(ctx, `SELECT erased_at IS NOT NULL FROM persons WHERE id = $1`, ids[1]).Scan(&erased); err != nil || erased {
+		t.Fatalf("the person who subscribed meanwhile was anonymised (%v)", err)
+	}
+}

@@ -178,11 +178,11 @@ func (s *Server) portalMailer() portal.Sender {
 // erase carries out an erasure (portal.Service.Erase) together with its
 // part in the sessions: the person's portal sessions end on every device,
 // and messages waiting in staff sessions that name them go.
-func (s *Server) erase(ctx context.Context, personID int64, by string, staffUserID int64, reason string) error {
-	return s.portal.Erase(ctx, personID, by, staffUserID, reason, func(ctx context.Context, tx pgx.Tx, personID int64) error {
+func (s *Server) erase(ctx context.Context, personID int64, by string, staffUserID int64, reason string, first ...portal.Step) error {
+	return s.portal.Erase(ctx, personID, by, staffUserID, reason, append(first, func(ctx context.Context, tx pgx.Tx, personID int64) error {
 		if _, err := s.store.EndPersonSessions(ctx, tx, personID); err != nil {
 			return err
 		}
 		return s.store.Scrub(ctx, tx, personID, scrubPerson(personID))
-	})
+	})...)
 }
