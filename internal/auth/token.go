@@ -155,3 +155,102 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, hash string) e
 	}
 	return nil
 }
+
+// EmailRevertTTL is how long the link in the notice to a replaced
+// address undoes the change.
+const EmailRevertTTL = 14 * 24 * time.Hour
+
+// emailChange is what an undo link restores.
+type emailChange struct {
+	Old string `json:"old"`
+	New string `json:"new"`
+}
+
+// ChangeEmailTx gives the user a new address inside tx and makes a link,
+// for a notice to the old address, that undoes the change. It returns the
+// old address and the link's token (both "" when nothing changed).
+func ChangeEmailTx(ctx context.Context, tx pgx.Tx, userID int64, email string, by int64) (old, token string, err error) {
+	email = NormalizeEmail(email)
+	if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old); errors.Is(err, pgx.ErrNoRows) {
+		return "", "", ErrNotFound
+	} else if err != nil {
+		return "", "", fmt.Errorf("auth: change address of %d: %w", userID, err)
+	}
+	if old == email {
+		return "", "", nil
+	}
+	err = pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET email = $2 WHERE id = $1`, userID, email)
+		return err
+	})
+	if db.IsUniqueViolation(err, "users_email_idx") {
+		return "", "", ErrEmailTaken
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("auth: change address of %d: %w", userID, err)
+	}
+	token, hash := NewToken()
+	if _, err := tx.Exec(ctx, `INSERT INTO user_tokens (user_id, token_hash, purpose, expires_at, created_by, payload)
+		VALUES ($1, $2, 'email_revert', now() + $3::interval, $4, $5)`, userID, hash, EmailRevertTTL.String(), db.NullID(by),
+		emailChange{Old: old, New: email}); err != nil {
+		return "", "", fmt.Errorf("auth: change address of %d: %w", userID, err)
+	}
+	return old, token, nil
+}
+
+// EmailRevertUser returns the user an undo link is for, without using it.
+func (s *Store) EmailRevertUser(ctx context.Context, token string) (User, error) {
+	var userID int64
+	err := s.pool.QueryRow(ctx, `SELECT user_id FROM user_tokens
+		WHERE token_hash = $1 AND purpose = 'email_revert' AND used_at IS NULL AND expires_at > now()`, HashToken(token)).Scan(&userID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, ErrTokenInvalid
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: undo link: %w", err)
+	}
+	return s.UserByID(ctx, userID)
+}
+
+// RevertEmail uses an undo link: while the user's address is still the
+// one the change gave, the old one (proved by this click) comes back, and
+// links to set or reset the password stop working. The caller ends the
+// account's sessions.
+func (s *Store) RevertEmail(ctx context.Context, token string) (User, error) {
+	var userID int64
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var ch emailChange
+		err := tx.QueryRow(ctx, `UPDATE user_tokens SET used_at = now()
+			WHERE token_hash = $1 AND purpose = 'email_revert' AND used_at IS NULL AND expires_at > now()
+			RETURNING user_id, payload`, HashToken(token)).Scan(&userID, &ch)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrTokenInvalid
+		}
+		if err != nil {
+			return err
+		}
+		err = pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, `UPDATE users SET email = $2 WHERE id = $1 AND email = $3`, userID, ch.Old, ch.New)
+			if err == nil && tag.RowsAffected() == 0 {
+				return ErrTokenInvalid // changed again, or undone already
+			}
+			return err
+		})
+		if db.IsUniqueViolation(err, "users_email_idx") {
+			return ErrEmailTaken
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE user_tokens SET used_at = now()
+			WHERE user_id = $1 AND used_at IS NULL AND purpose IN ('set_password', 'reset_password')`, userID)
+		return err
+	})
+	if errors.Is(err, ErrTokenInvalid) || errors.Is(err, ErrEmailTaken) {
+		return User{}, err
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: undo address change: %w", err)
+	}
+	return s.UserByID(ctx, userID)
+}

@@ -29,6 +29,7 @@ var adminMessages = map[string]msg{
 	"users.invite.mail_failed":        {"Het account is klaar, maar de uitnodiging aan %s kon niet worden verstuurd. Probeer het later opnieuw met ‘Uitnodiging opnieuw versturen’.", "The account is ready, but the invitation to %s could not be sent. Try again later with ‘Resend invitation’."},
 	"users.field.email":               {"E-mailadres", "E-mail address"},
 	"users.field.email.hint":          {"Het werkadres; hiermee logt de gebruiker in.", "The work address; the user logs in with it."},
+	"users.field.email.change_hint":   {"Hiermee logt de gebruiker in. Bij een wijziging krijgt het oude adres bericht, met een link om het terug te zetten.", "The user logs in with it. When it changes, the old address is told, with a link to undo it."},
 	"users.field.name":                {"Naam", "Name"},
 	"users.field.role":                {"Rol", "Role"},
 	"users.field.language":            {"Taal van de uitnodiging", "Language of the invitation"},

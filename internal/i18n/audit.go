@@ -64,6 +64,7 @@ var auditMessages = map[string]msg{
 	"audit.action.user.password_set":        {"Wachtwoord ingesteld", "Set a password"},
 	"audit.action.user.password_change":     {"Wachtwoord gewijzigd", "Changed password"},
 	"audit.action.user.password_reset":      {"Wachtwoord opnieuw ingesteld", "Reset password"},
+	"audit.action.user.email_revert":        {"Adreswijziging teruggezet", "Undid an address change"},
 	"audit.action.user.reset_link":          {"Link voor nieuw wachtwoord gestuurd", "Sent a password reset link"},
 	"audit.action.person.portal_login":      {"Ingelogd in het portaal", "Logged in to the portal"},
 	"audit.action.person.email_revert":      {"Adreswijziging teruggezet", "Undid an address change"},

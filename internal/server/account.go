@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
@@ -210,4 +211,46 @@ func (s *Server) userSendReset(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.addFlash(r, "success", "users.reset_sent", u.Email)
 	return redirect(w, r, "/app/admin/users/"+strconv.FormatInt(u.ID, 10))
+}
+
+func (s *Server) userEmailRevertForm(w http.ResponseWriter, r *http.Request) error {
+	p := s.page(r, "", "")
+	p.Title = p.T("user_email.revert.title")
+	u, err := s.users.EmailRevertUser(r.Context(), chi.URLParam(r, "token"))
+	if errors.Is(err, auth.ErrTokenInvalid) {
+		return s.render(w, r, http.StatusNotFound, authpages.EmailRevert(p, authpages.EmailRevertData{Invalid: true}))
+	}
+	if err != nil {
+		return err
+	}
+	r = inUserLanguage(r, u)
+	p = s.page(r, "", "")
+	p.Title = p.T("user_email.revert.title")
+	return s.render(w, r, http.StatusOK, authpages.EmailRevert(p, authpages.EmailRevertData{}))
+}
+
+// userEmailRevert undoes a change of a staff user's address from the
+// notice sent to the old one: the old address is back, every session of
+// the account ends (whoever changed it is logged out) and password links
+// stop working.
+func (s *Server) userEmailRevert(w http.ResponseWriter, r *http.Request) error {
+	p := s.page(r, "", "")
+	p.Title = p.T("user_email.revert.title")
+	u, err := s.users.RevertEmail(r.Context(), chi.URLParam(r, "token"))
+	if errors.Is(err, auth.ErrTokenInvalid) || errors.Is(err, auth.ErrEmailTaken) {
+		return s.render(w, r, http.StatusNotFound, authpages.EmailRevert(p, authpages.EmailRevertData{Invalid: true}))
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.EndUserSessions(r.Context(), u.ID, ""); err != nil {
+		return err
+	}
+	if err := s.audit.Write(r.Context(), audit.Record{ActorID: u.ID, Action: "user.email_revert", Entity: "user", EntityID: u.ID}); err != nil {
+		return err
+	}
+	r = inUserLanguage(r, u)
+	p = s.page(r, "", "")
+	p.Title = p.T("user_email.revert.title")
+	return s.render(w, r, http.StatusOK, authpages.EmailRevert(p, authpages.EmailRevertData{Done: true, Email: u.Email}))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -207,4 +208,60 @@ func TestChangeOwnPassword(t *testing.T) {
 	if rec.Code != 422 || !strings.Contains(rec.Body.String(), "Te veel mislukte pogingen") {
 		t.Fatalf("after %d wrong guesses: %d", auth.AccountLimit, rec.Code)
 	}
+}
+
+// TestStaffAddressChangeCanBeUndone: when an administrator changes a
+// user's address, the old address is told and can undo it, which logs out
+// whoever uses the account.
+func TestStaffAddressChangeCanBeUndone(t *testing.T) {
+	a := newTestApp(t)
+	admin := a.createUser("admin")
+	staff := a.createUser("staff")
+	path := "/app/admin/users/" + pid(staff.ID)
+	a.run(t, []handlerCase{
+		{name: "the edit form has the address", as: &admin, path: path, wantCode: 200, wantBody: []string{`name="email"`, `value="` + staff.Email + `"`}},
+		{name: "an empty address", as: &admin, method: "POST", path: path, form: url.Values{"email": {""}, "name": {staff.Name}, "role": {"staff"}},
+			wantCode: 422, wantBody: []string{"Vul dit veld in."}},
+		{name: "another user's address", as: &admin, method: "POST", path: path, form: url.Values{"email": {admin.Email}, "name": {staff.Name}, "role": {"staff"}},
+			wantCode: 422, wantBody: []string{"Er is al een gebruiker met dit e-mailadres."}},
+		{name: "change it", as: &admin, method: "POST", path: path, form: url.Values{"email": {"new.address@example.nl"}, "name": {staff.Name}, "role": {"staff"}},
+			wantCode: 303},
+	})
+	// Someone logs in with the new address.
+	newSession := a.request("POST", "/login", url.Values{"email": {"new.address@example.nl"}, "password": {testPassword}}, nil, nil).Result().Cookies()
+	if rec := a.request("GET", "/app/people", nil, newSession, nil); rec.Code != 200 {
+		t.Fatalf("login with the new address: %d", rec.Code)
+	}
+	var notice string
+	for _, m := range a.sentMails() {
+		if m.To == staff.Email {
+			notice = m.Text
+		}
+	}
+	link := regexpFind(`http://alumnet\.test(/account/email-revert/[A-Za-z0-9_-]+)`, notice)
+	if link == "" || !strings.Contains(notice, "new.address@example.nl") {
+		t.Fatalf("no notice with an undo link to the old address:\n%s", notice)
+	}
+	a.run(t, []handlerCase{
+		{name: "undo page changes nothing", path: link, wantCode: 200, wantBody: []string{"Zet mijn adres terug"}},
+		{name: "undo", method: "POST", path: link, form: url.Values{}, wantCode: 200, wantBody: []string{staff.Email, "Iedereen is uitgelogd"}},
+		{name: "once", method: "POST", path: link, form: url.Values{}, wantCode: 404},
+	})
+	if rec := a.request("GET", "/app/people", nil, newSession, nil); rec.Code != 303 {
+		t.Fatalf("the session of the changed address survived the undo: %d", rec.Code)
+	}
+	got, _ := a.srv.users.UserByID(context.Background(), staff.ID)
+	if got.Email != staff.Email {
+		t.Fatalf("address after undo: %s", got.Email)
+	}
+	if acts := strings.Join(a.auditActions(staff.ID), " "); !strings.Contains(acts, "user.update") || !strings.Contains(acts, "user.email_revert") {
+		t.Fatalf("audit: %s", acts)
+	}
+}
+
+func regexpFind(pattern, s string) string {
+	if m := regexp.MustCompile(pattern).FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
 }

@@ -164,12 +164,12 @@ func TestEditUser(t *testing.T) {
 		{name: "edit form", as: &admin, path: path, wantCode: 200, wantBody: []string{staff.Email, `value="` + staff.Name + `"`, "Deactiveren"}},
 		{name: "staff uses the app", as: &staff, path: "/app/people", wantCode: 200},
 		{name: "coordinator without units refused, typed name kept", as: &admin, method: "POST", path: path,
-			form: url.Values{"name": {"Sam Smit"}, "role": {"coordinator"}}, wantCode: 422, wantBody: []string{"Kies minstens één eenheid", `value="Sam Smit"`}},
+			form: url.Values{"email": {staff.Email}, "name": {"Sam Smit"}, "role": {"coordinator"}}, wantCode: 422, wantBody: []string{"Kies minstens één eenheid", `value="Sam Smit"`}},
 		{name: "make coordinator of the school", as: &admin, method: "POST", path: path,
-			form: url.Values{"name": {"Sam Smit"}, "role": {"coordinator"}, "units": {pid(r.school.ID)}}, wantCode: 303, wantLocation: "/app/admin/users"},
+			form: url.Values{"email": {staff.Email}, "name": {"Sam Smit"}, "role": {"coordinator"}, "units": {pid(r.school.ID)}}, wantCode: 303, wantLocation: "/app/admin/users"},
 		{name: "the change applies at once", as: &staff, path: "/app/people/" + pid(r.inCompany), wantCode: 404},
 		{name: "last admin cannot give up the role", as: &admin, method: "POST", path: mine,
-			form: url.Values{"name": {admin.Name}, "role": {"staff"}}, wantCode: 422, wantBody: []string{"laatste actieve beheerder"}},
+			form: url.Values{"email": {admin.Email}, "name": {admin.Name}, "role": {"staff"}}, wantCode: 422, wantBody: []string{"laatste actieve beheerder"}},
 		{name: "cannot deactivate self", as: &admin, method: "POST", path: mine + "/deactivate", wantCode: 422, wantBody: []string{"eigen account niet deactiveren"}},
 		{name: "resend refused for a user with a password", as: &admin, method: "POST", path: path + "/resend", wantCode: 422, wantBody: []string{"al een wachtwoord"}},
 		{name: "deactivate", as: &admin, method: "POST", path: path + "/deactivate", wantCode: 303, wantLocation: path},
@@ -190,10 +190,10 @@ func TestEditUser(t *testing.T) {
 	other := a.createUser("admin")
 	a.run(t, []handlerCase{
 		{name: "step down with another admin present", as: &admin, method: "POST", path: mine,
-			form: url.Values{"name": {admin.Name}, "role": {"staff"}}, wantCode: 303, wantLocation: "/app"},
+			form: url.Values{"email": {admin.Email}, "name": {admin.Name}, "role": {"staff"}}, wantCode: 303, wantLocation: "/app"},
 		{name: "no longer in the admin area", as: &admin, path: "/app/admin/users", wantCode: 403},
 		{name: "the other admin is now the last", as: &other, method: "POST", path: "/app/admin/users/" + pid(other.ID),
-			form: url.Values{"name": {other.Name}, "role": {"coordinator"}, "units": {pid(r.school.ID)}}, wantCode: 422},
+			form: url.Values{"email": {other.Email}, "name": {other.Name}, "role": {"coordinator"}, "units": {pid(r.school.ID)}}, wantCode: 422},
 	})
 
 	var actions []string

@@ -61,13 +61,13 @@ func parseUserForm(r *http.Request, isNew bool) (userForm, error) {
 // chosen (active units, and those the user already has).
 func (f userForm) Validate(selectable map[int64]bool) map[string]string {
 	errs := map[string]string{}
+	switch {
+	case f.Email == "":
+		errs["email"] = "err.required"
+	case !people.ValidEmail(f.Email):
+		errs["email"] = "err.email"
+	}
 	if f.New {
-		switch {
-		case f.Email == "":
-			errs["email"] = "err.required"
-		case !people.ValidEmail(f.Email):
-			errs["email"] = "err.email"
-		}
 		if _, ok := i18n.Parse(f.Language); !ok {
 			errs["language"] = "err.choice"
 		}
@@ -252,7 +252,32 @@ func (s *Server) userByParam(r *http.Request) (auth.User, error) {
 }
 
 func editData(u auth.User) admintpl.UserFormData {
-	return admintpl.UserFormData{User: u, Name: u.Name, Role: u.Role, Units: checkedUnits(u.UnitIDs)}
+	return admintpl.UserFormData{User: u, Email: u.Email, Name: u.Name, Role: u.Role, Units: checkedUnits(u.UnitIDs)}
+}
+
+// changeUserEmail gives u a new address inside tx: the old address gets a
+// notice with a link that undoes the change (an administrator's account
+// could be taken over this way otherwise, unnoticed), and the audit log
+// has the change.
+func (s *Server) changeUserEmail(ctx context.Context, tx pgx.Tx, by auth.User, u auth.User, email string) error {
+	old, token, err := auth.ChangeEmailTx(ctx, tx, u.ID, email, by.ID)
+	if err != nil || token == "" {
+		return err
+	}
+	lang, _ := i18n.Parse(u.Language)
+	pr := i18n.For(lang)
+	m, err := linkMail{To: old, Lang: lang, Staff: true, Subject: pr.T("mail.user_email.subject"),
+		Paragraphs: []string{pr.T("mail.greeting", u.Name), pr.T("mail.user_email.intro", by.Name, email)},
+		Link:       s.cfg.BaseURL.String() + "/account/email-revert/" + token, Button: pr.T("mail.user_email.button"),
+		Notes: []string{pr.T("mail.link.days", int(auth.EmailRevertTTL/(24*time.Hour))), pr.T("mail.user_email.ignore")}}.message(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.jobs.SendMail(ctx, tx, fmt.Sprintf("user-email:%d:%x", u.ID, auth.HashToken(token)[:8]), 0, m); err != nil {
+		return err
+	}
+	return audit.Write(ctx, tx, audit.Record{ActorID: by.ID, Action: "user.update", Entity: "user", EntityID: u.ID,
+		Details: map[string]any{"changes": map[string]any{"email": change(old, email)}}})
 }
 
 func (s *Server) userEdit(w http.ResponseWriter, r *http.Request) error {
@@ -297,8 +322,19 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 			errs["role"] = "users.err.last_admin"
 		}
 	}
+	if len(errs) == 0 && f.Email != u.Email {
+		err := db.InTx(r.Context(), s.pool, func(tx pgx.Tx) error { return s.changeUserEmail(r.Context(), tx, *me, u, f.Email) })
+		switch {
+		case errors.Is(err, auth.ErrEmailTaken):
+			errs["email"] = "users.err.email_taken"
+		case errors.Is(err, mail.ErrInvalid):
+			errs["email"] = "err.email"
+		case err != nil:
+			return err
+		}
+	}
 	if len(errs) > 0 {
-		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, admintpl.UserFormData{User: u, Name: f.Name, Role: f.Role,
+		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, admintpl.UserFormData{User: u, Email: f.Email, Name: f.Name, Role: f.Role,
 			Units: checkedUnits(f.UnitIDs)}, errs, "")
 	}
 	if err := s.users.UpdateUser(r.Context(), u.ID, f.Name, f.Role, f.UnitIDs); errors.Is(err, auth.ErrNotFound) {

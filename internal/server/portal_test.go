@@ -171,6 +171,10 @@ func TestPortalLoginAnswersAlike(t *testing.T) {
 	}
 	_, link := a.mailTo("lotte@example.nl")
 	cookies := a.portalCookie(link)
+	var logins int
+	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'person.portal_login'`).Scan(&logins); err != nil || logins != 1 {
+		t.Fatalf("portal logins in the audit log: %d %v", logins, err)
+	}
 	a.run(t, []handlerCase{
 		{name: "replayed link", method: "POST", path: link, form: url.Values{}, wantCode: 404},
 		{name: "bad address", method: "POST", path: "/portal/login", form: url.Values{"email": {"lotte@"}}, wantCode: 422,
@@ -369,6 +373,11 @@ func TestPortalExportAndDelete(t *testing.T) {
 	_ = a.pool.QueryRow(context.Background(), `SELECT first_name, erased_at IS NOT NULL FROM persons WHERE id = $1`, id).Scan(&first, &erased)
 	if first == "Noor" || !erased {
 		t.Fatalf("after erasure: %q %v", first, erased)
+	}
+	var asked int
+	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'person.erase' AND person_id = $1
+		AND details->>'by' = 'person'`, id).Scan(&asked); err != nil || asked != 1 {
+		t.Fatalf("the erasure request is not in the audit log: %d %v", asked, err)
 	}
 	// A login link for the old address is not sent any more.
 	before := a.mailCount("noor@example.nl")

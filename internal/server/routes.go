@@ -34,6 +34,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/lang", s.h(s.setLanguage))
 		r.Get("/set-password/{token}", s.h(s.setPasswordForm))
 		r.Post("/set-password/{token}", s.h(s.setPassword))
+		r.Get("/account/email-revert/{token}", s.h(s.userEmailRevertForm))
+		r.Post("/account/email-revert/{token}", s.h(s.userEmailRevert))
 		r.Get("/forgot-password", s.h(s.forgotForm))
 		r.Post("/forgot-password", s.h(s.forgot))
 		r.Get("/u/{token}", s.h(s.unsubscribeForm))
