@@ -40,6 +40,8 @@ var authMessages = map[string]msg{
 	"nav.account":              {"Mijn account", "My account"},
 	"account.title":            {"Mijn account", "My account"},
 	"account.details":          {"Gegevens", "Details"},
+	"account.language":         {"Taal", "Language"},
+	"account.language.hint":    {"wissel met nl/en bovenaan", "switch with nl/en at the top"},
 	"account.details.hint":     {"Je naam, rol en e-mailadres wijzigt een beheerder.", "An administrator changes your name, role and e-mail address."},
 	"account.password":         {"Wachtwoord wijzigen", "Change password"},
 	"account.password.current": {"Huidig wachtwoord", "Current password"},
