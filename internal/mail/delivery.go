@@ -228,7 +228,7 @@ func (s *Deliveries) List(ctx context.Context, status string, beforeID int64, li
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+`
 		FROM mail_deliveries d LEFT JOIN river_job j ON j.id = d.job_id
-		WHERE ($1 = '' OR d.status = $1) AND ($2 = 0 OR d.id < $2)
+		WHERE ($1 = '' OR d.status = $1) AND ($2::bigint = 0 OR d.id < $2::bigint)
 		ORDER BY d.id DESC
 		LIMIT $3`, status, beforeID, limit+1)
 	if err != nil {

@@ -70,7 +70,7 @@ func (o *Outbox) List(ctx context.Context, beforeID int64, limit int) ([]Summary
 	rows, err := o.pool.Query(ctx, `
 		SELECT id, created_at, to_address, subject
 		FROM mail_outbox
-		WHERE $1 = 0 OR id < $1
+		WHERE $1::bigint = 0 OR id < $1::bigint
 		ORDER BY id DESC
 		LIMIT $2`, beforeID, limit+1)
 	if err != nil {

@@ -83,6 +83,13 @@ func listFilter(q url.Values) people.Filter {
 	f.UnitID, _ = strconv.ParseInt(q.Get("unit"), 10, 64)
 	f.YearFrom, _ = strconv.Atoi(q.Get("from"))
 	f.YearTo, _ = strconv.Atoi(q.Get("to"))
+	// A year the registry cannot hold filters nothing.
+	if f.YearFrom < 1900 || f.YearFrom > 2200 {
+		f.YearFrom = 0
+	}
+	if f.YearTo < 1900 || f.YearTo > 2200 {
+		f.YearTo = 0
+	}
 	if f.Kind != "" && !slices.Contains(people.Kinds, f.Kind) {
 		f.Kind = ""
 	}
