@@ -79,6 +79,10 @@ func TestOffboardingCases(t *testing.T) {
 			if !strings.Contains(m.Text, "Nog 7 dagen.") || !strings.Contains(m.Text, "http://alumnet.test"+path+"#item-") {
 				t.Errorf("reminder text:\n%s", m.Text)
 			}
+			// Automatic, to a staff mailbox: no out-of-office replies back.
+			if m.Headers["Auto-Submitted"] != "auto-generated" || m.Headers["X-Auto-Response-Suppress"] != "All" {
+				t.Errorf("reminder headers: %v", m.Headers)
+			}
 		}
 	}
 	if reminders != 1 {
