@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"alumnet/internal/audit"
 	"alumnet/internal/consent"
 	"alumnet/internal/people"
 	"alumnet/internal/pgtest"
@@ -366,110 +365,6 @@ func TestExport(t *testing.T) {
 // TestErasureLeavesNoTrace erases someone with data in many places, then
 // reads every text column of every table: the name and the address appear
 // nowhere.
-func TestErasureLeavesNoTrace(t *testing.T) {
-	f := setup(t)
-	ctx := context.Background()
-	const first, last, email = "Wilhelmina", "Zwaluwstaart", "wilhelmina.zwaluw@example.nl"
-	r := f.registration(t, email, "newsletter", "events")
-	r.FirstName, r.LastName = first, last
-	if err := f.svc.Register(ctx, r, f.send); err != nil {
-		t.Fatal(err)
-	}
-	id, err := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Data in many places: a staff edit with old and new values in the
-	// audit log, a staff-recorded consent with a note naming her, tags, a
-	// pending login link, a rate-limit entry, mails in the outbox and the
-	// delivery log.
-	var staff int64
-	if err := f.pool.QueryRow(ctx, `INSERT INTO users (email, name, role) VALUES ('hr@example.nl', 'HR', 'staff') RETURNING id`).Scan(&staff); err != nil {
-		t.Fatal(err)
-	}
-	p, err := f.people.PersonByID(ctx, units.Everyone(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := people.InputOf(p)
-	in.City, in.Phone, in.Tags = "Zwaluwstaart-aan-Zee", "+31 6 1234 5678", []string{"Ambassadeur", first + " fan club"}
-	in.OtherEmails = []string{"w.zwaluwstaart@werk.example"}
-	if err := f.people.UpdatePerson(ctx, units.Everyone(), staff, id, p.Version, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	surveys := f.purpose(t, "surveys")
-	if err := pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
-		_, err := f.consent.Record(ctx, tx, consent.Entry{PersonID: id, PurposeID: surveys.ID, Granted: true, Source: consent.SourceStaff,
-			ActorUserID: staff, Note: "Paper form signed by " + first + " " + last + " (" + email + ")"})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: email}, f.send); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Allow(ctx, "portal_login.email", email, 5, 3600e9); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.pool.Exec(ctx, `INSERT INTO mail_outbox (to_address, subject, text_body, html_body) VALUES ($1, $2, $3, $4)`,
-		email, "Hello "+first, "Dear "+first+" "+last, "<p>"+first+"</p>"); err != nil {
-		t.Fatal(err)
-	}
-	var delivery int64
-	if err := f.pool.QueryRow(ctx, `INSERT INTO mail_deliveries (key, person_id, message_id, to_address, subject, text_body, language, status, last_error)
-		VALUES ('t1', $1, 'alumnet.0123456789abcdef', $2, $3, $4, 'en', 'failed', $5) RETURNING id`, id, email, "Hello "+first, "Dear "+first+" "+last,
-		"550 unknown user "+email).Scan(&delivery); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.pool.Exec(ctx, `INSERT INTO mail_delivery_log (delivery_id, status, detail) VALUES ($1, 'failed', $2)`,
-		delivery, "550 unknown user "+email); err != nil {
-		t.Fatal(err)
-	}
-	if err := audit.Write(ctx, f.pool, audit.Record{ActorID: staff, Action: "person.view", PersonID: id}); err != nil {
-		t.Fatal(err)
-	}
-	var caseID int64
-	if err := f.pool.QueryRow(ctx, `INSERT INTO offboarding_cases (person_id, departure_type, unit_id, leaving_date, invitation_email)
-		VALUES ($1, 'resignation', $2, '2026-06-30', $3) RETURNING id`, id, f.unit.ID, email).Scan(&caseID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.pool.Exec(ctx, `INSERT INTO exit_interviews (case_id, highlights, rehire_eligibility, rehire_reason) VALUES ($1, $2, 'review', $3)`,
-		caseID, first+" loved the team", "Ask "+last+"'s old manager"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.pool.Exec(ctx, `INSERT INTO offboarding_items (case_id, title_nl, title_en, responsible_role, kind, required, due_date, note)
-		VALUES ($1, 'x', 'x', 'hr', 'plain', true, '2026-06-30', $2)`, caseID, "Called "+first); err != nil {
-		t.Fatal(err)
-	}
-	needles := []string{first, last, email, "werk.example", "Zwaluwstaart-aan-Zee", "1234 5678"}
-	if hits := pgtest.FindText(t, f.pool, needles...); len(hits) == 0 {
-		t.Fatal("the scan finds nothing before erasure; it cannot prove anything")
-	}
-
-	if err := f.svc.Erase(ctx, id, portal.ErasedByPerson, 0, ""); err != nil {
-		t.Fatal(err)
-	}
-	if hits := pgtest.FindText(t, f.pool, needles...); len(hits) > 0 {
-		t.Fatalf("after erasure still found:\n%s", strings.Join(hits, "\n"))
-	}
-	// A tombstone, the ledger rows kept (pseudonymised), nothing allowed.
-	if n := f.count(t, `SELECT count(*) FROM erasures WHERE person_id = $1 AND requested_by = 'person' AND cardinality(categories) > 0`, id); n != 1 {
-		t.Fatal("no tombstone")
-	}
-	if n := f.count(t, `SELECT count(*) FROM consent_ledger WHERE person_id = $1`, id); n != 3 {
-		t.Fatalf("ledger rows after erasure: %d, want 3", n)
-	}
-	if d, _ := f.consent.MayUse(ctx, id, "newsletter"); d.Allowed {
-		t.Fatal("an erased person may still be mailed")
-	}
-	if _, err := f.svc.Profile(ctx, id); !errors.Is(err, portal.ErrNotFound) {
-		t.Fatalf("profile after erasure: %v", err)
-	}
-	if err := f.svc.Erase(ctx, id, portal.ErasedByPerson, 0, ""); !errors.Is(err, portal.ErrNotFound) {
-		t.Fatalf("second erasure: %v", err)
-	}
-}
-
 func TestYearlyDetailsReminder(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()

@@ -303,7 +303,7 @@ func MaskAddress(email string) string {
 // again and the one that replaced it is retired; every other link of the
 // person stops working, and the extra steps (ending the person's portal
 // sessions) run in the same transaction. It returns whose address it is.
-func (s *Service) RevertEmail(ctx context.Context, token string, extra ...Step) (int64, error) {
+func (s *Service) RevertEmail(ctx context.Context, token string, extra ...func(ctx context.Context, tx pgx.Tx, personID int64) error) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := useToken(ctx, tx, PurposeEmailRevert, token)

@@ -16,6 +16,7 @@ import (
 
 	"alumnet/internal/audit"
 	"alumnet/internal/db"
+	"alumnet/internal/erasure"
 )
 
 // Policy is the retention setting.
@@ -184,14 +185,11 @@ func candidates(ctx context.Context, q db.Querier, years, limit int, only *int64
 // the list was made: they are not anonymised.
 var ErrNoLongerDue = errors.New("retention: no longer due")
 
-// Check runs inside the erasure's transaction, with the person's record
-// locked, and refuses (ErrNoLongerDue, which rolls the erasure back) when
-// the person is no longer due.
-type Check func(ctx context.Context, tx pgx.Tx, personID int64) error
-
 // Eraser anonymises one person on behalf of the retention policy, running
-// stillDue in the erasure's transaction.
-type Eraser func(ctx context.Context, personID int64, reason string, stillDue Check) error
+// stillDue first in the erasure's transaction, with the person's record
+// locked: it refuses (ErrNoLongerDue, which undoes the erasure) when the
+// person is no longer due.
+type Eraser func(ctx context.Context, personID int64, reason string, stillDue erasure.Check) error
 
 // batch is how many people one run anonymises at most; the next night
 // continues.

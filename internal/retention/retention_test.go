@@ -10,10 +10,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"alumnet/internal/audit"
 	"alumnet/internal/consent"
+	"alumnet/internal/erasure"
 	"alumnet/internal/people"
 	"alumnet/internal/pgtest"
-	"alumnet/internal/portal"
 	"alumnet/internal/retention"
 	"alumnet/internal/units"
 )
@@ -100,9 +101,9 @@ func TestCandidatesAndRun(t *testing.T) {
 	}
 
 	// Disabled: Run does nothing.
-	svc := portal.New(d.Pool, cs)
-	erase := func(ctx context.Context, id int64, reason string, stillDue retention.Check) error {
-		return svc.Erase(ctx, id, portal.ErasedByRetention, 0, reason, portal.Step(stillDue))
+	eraser := erasure.New(d.Pool, audit.ErasurePart(), people.ErasurePart())
+	erase := func(ctx context.Context, id int64, reason string, stillDue erasure.Check) error {
+		return eraser.Erase(ctx, erasure.Request{PersonID: id, By: erasure.ByRetention, Reason: reason}, stillDue)
 	}
 	if n, err := rs.Run(ctx, erase); err != nil || n != 0 {
 		t.Fatalf("disabled run: %d %v", n, err)
@@ -181,12 +182,12 @@ func TestRunSparesWhoBecameActive(t *testing.T) {
 	if err := rs.SavePolicy(ctx, admin, true, 7); err != nil {
 		t.Fatal(err)
 	}
-	svc := portal.New(d.Pool, cs)
+	eraser := erasure.New(d.Pool, audit.ErasurePart(), people.ErasurePart())
 	// While the first is being anonymised, the second subscribes to the
 	// newsletter (in another browser, at the same moment): after the list
 	// was made, before the run reaches them.
 	var once bool
-	erase := func(ctx context.Context, id int64, reason string, stillDue retention.Check) error {
+	erase := func(ctx context.Context, id int64, reason string, stillDue erasure.Check) error {
 		if !once {
 			once = true
 			if err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
@@ -196,7 +197,7 @@ func TestRunSparesWhoBecameActive(t *testing.T) {
 				return err
 			}
 		}
-		return svc.Erase(ctx, id, portal.ErasedByRetention, 0, reason, portal.Step(stillDue))
+		return eraser.Erase(ctx, erasure.Request{PersonID: id, By: erasure.ByRetention, Reason: reason}, stillDue)
 	}
 	n, err := rs.Run(ctx, erase)
 	if err != nil || n != 2 {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"alumnet/internal/portal"
+	"alumnet/internal/erasure"
 	"alumnet/internal/retention"
 	admintpl "alumnet/templates/admin"
 )
@@ -70,8 +70,8 @@ func (s *Server) retentionSave(w http.ResponseWriter, r *http.Request) error {
 
 // RunRetention carries the retention policy out (the nightly job).
 func (s *Server) RunRetention(ctx context.Context) error {
-	n, err := s.retention.Run(ctx, func(ctx context.Context, personID int64, reason string, stillDue retention.Check) error {
-		return s.erase(ctx, personID, portal.ErasedByRetention, 0, reason, portal.Step(stillDue))
+	n, err := s.retention.Run(ctx, func(ctx context.Context, personID int64, reason string, stillDue erasure.Check) error {
+		return s.eraser.Erase(ctx, erasure.Request{PersonID: personID, By: erasure.ByRetention, Reason: reason}, stillDue)
 	})
 	if n > 0 {
 		s.log.Info("retention: anonymised", "people", n)

@@ -224,10 +224,10 @@ func sessionOwner(values map[string]any) sessions.Owner {
 	return o
 }
 
-// scrubPerson is the session part of an erasure: messages that name the
+// forgetPerson is the session part of an erasure: messages that name the
 // person go, and a cohort report that lists them.
-func scrubPerson(personID int64) func(values map[string]any) {
-	return func(values map[string]any) {
+func forgetPerson(values map[string]any, personID int64) {
+	{
 		if b, ok := values[flashKey].([]byte); ok {
 			fs := slices.DeleteFunc(readFlashes(b), func(f flash) bool { return f.PersonID == personID })
 			if len(fs) == 0 {

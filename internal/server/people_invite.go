@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"alumnet/internal/auth"
+	"alumnet/internal/erasure"
 	"alumnet/internal/portal"
 )
 
@@ -128,8 +129,8 @@ func (s *Server) personErase(w http.ResponseWriter, r *http.Request) error {
 	if ref != "" {
 		reason += " " + ref
 	}
-	err = s.erase(r.Context(), person.ID, portal.ErasedByStaff, u.ID, reason)
-	if errors.Is(err, portal.ErrNotFound) {
+	err = s.eraser.Erase(r.Context(), erasure.Request{PersonID: person.ID, By: erasure.ByStaff, StaffUserID: u.ID, Reason: reason})
+	if errors.Is(err, erasure.ErrNotFound) {
 		return errNotFound()
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
+	"alumnet/internal/erasure"
 	"alumnet/internal/i18n"
 	"alumnet/internal/people"
 	"alumnet/internal/portal"
@@ -395,7 +396,7 @@ func (s *Server) portalDelete(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusUnprocessableEntity, portaltpl.Delete(p, p.T("portal.delete.confirm.required")))
 	}
 	id := currentAlumnus(r).ID
-	if err := s.erase(r.Context(), id, portal.ErasedByPerson, 0, ""); err != nil {
+	if err := s.eraser.Erase(r.Context(), erasure.Request{PersonID: id, By: erasure.ByPerson}); err != nil {
 		return err
 	}
 	if err := s.portalSessions.Destroy(r.Context()); err != nil {

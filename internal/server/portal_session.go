@@ -174,15 +174,3 @@ func (s *Server) portalMailer() portal.Sender {
 		return s.jobs.SendMail(ctx, tx, "portal."+m.Kind+"."+itoa(int(m.TokenID)), m.PersonID, msg)
 	}
 }
-
-// erase carries out an erasure (portal.Service.Erase) together with its
-// part in the sessions: the person's portal sessions end on every device,
-// and messages waiting in staff sessions that name them go.
-func (s *Server) erase(ctx context.Context, personID int64, by string, staffUserID int64, reason string, first ...portal.Step) error {
-	return s.portal.Erase(ctx, personID, by, staffUserID, reason, append(first, func(ctx context.Context, tx pgx.Tx, personID int64) error {
-		if _, err := s.store.EndPersonSessions(ctx, tx, personID); err != nil {
-			return err
-		}
-		return s.store.Scrub(ctx, tx, personID, scrubPerson(personID))
-	})...)
-}

@@ -16,6 +16,7 @@ import (
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
 	"alumnet/internal/consent"
+	"alumnet/internal/erasure"
 	"alumnet/internal/jobs"
 	"alumnet/internal/mail"
 	"alumnet/internal/offboarding"
@@ -57,6 +58,8 @@ type Server struct {
 	sessions *scs.SessionManager
 	// store holds the staff and the portal sessions.
 	store *sessions.Store
+	// eraser carries out erasures.
+	eraser *erasure.Eraser
 
 	users  *auth.Store
 	units  *units.Store
@@ -81,7 +84,7 @@ const (
 
 // New builds a Server.
 func New(d Deps) *Server {
-	store := sessions.New(d.Pool, scs.GobCodec{}, sessionOwner)
+	store := sessions.New(d.Pool, scs.GobCodec{}, sessionOwner, forgetPerson)
 	sm := scs.New()
 	sm.Store = store
 	sm.IdleTimeout = SessionIdle
@@ -109,6 +112,10 @@ func New(d Deps) *Server {
 
 		deliveries: mail.NewDeliveries(d.Pool),
 	}
+	// Every part that holds personal data, in the order an erasure runs
+	// them (the job queue's before the mail's, the registry's last).
+	s.eraser = erasure.New(d.Pool, store.ErasurePart(), portal.ErasurePart(), jobs.ErasurePart(), mail.ErasurePart(),
+		offboarding.ErasurePart(), consent.ErasurePart(), audit.ErasurePart(), people.ErasurePart())
 	s.consent = consent.NewStore(d.Pool)
 	s.portal = portal.New(d.Pool, s.consent)
 	s.retention = retention.NewStore(d.Pool)

@@ -28,6 +28,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"alumnet/internal/erasure"
 )
 
 // TouchInterval is how old a session's stored idle deadline may get before
@@ -51,12 +53,17 @@ type Owner struct {
 // OwnerFunc reads the owner out of a session's decoded values.
 type OwnerFunc func(values map[string]any) Owner
 
+// ForgetFunc removes from a session's decoded values what names a person
+// (a message waiting to be shown), for an erasure.
+type ForgetFunc func(values map[string]any, personID int64)
+
 // Store is the session store. Use one Store for every session manager of
 // the app; they share its table.
 type Store struct {
-	pool  *pgxpool.Pool
-	codec scs.Codec
-	owner OwnerFunc
+	pool      *pgxpool.Pool
+	codec     scs.Codec
+	owner     OwnerFunc
+	unmention ForgetFunc
 
 	mu   sync.Mutex
 	last map[string]committed // by token hash
@@ -68,12 +75,34 @@ type committed struct {
 }
 
 // New returns a Store on pool. codec must be the session managers' codec
-// (scs.GobCodec unless changed); owner reads whose a session is.
-func New(pool *pgxpool.Pool, codec scs.Codec, owner OwnerFunc) *Store {
+// (scs.GobCodec unless changed); owner reads whose a session is and whom
+// it names, forget removes a named person (both know the app's session
+// values).
+func New(pool *pgxpool.Pool, codec scs.Codec, owner OwnerFunc, forget ForgetFunc) *Store {
 	if codec == nil {
 		codec = scs.GobCodec{}
 	}
-	return &Store{pool: pool, codec: codec, owner: owner, last: map[string]committed{}}
+	return &Store{pool: pool, codec: codec, owner: owner, unmention: forget, last: map[string]committed{}}
+}
+
+// ErasurePart is the sessions' share of an erasure: the person's portal
+// sessions end on every device, and sessions whose waiting messages name
+// them are rewritten without.
+func (s *Store) ErasurePart() erasure.Part {
+	return erasure.Part{
+		Name:       "sessions",
+		Categories: []string{"sessions"},
+		Erase: func(ctx context.Context, tx pgx.Tx, sub erasure.Subject) error {
+			if _, err := s.EndPersonSessions(ctx, tx, sub.PersonID); err != nil {
+				return err
+			}
+			return s.Scrub(ctx, tx, sub.PersonID, func(v map[string]any) {
+				if s.unmention != nil {
+					s.unmention(v, sub.PersonID)
+				}
+			})
+		},
+	}
 }
 
 // hash is how a token is stored.

@@ -45,7 +45,7 @@ func rowCount(t *testing.T, s *Store, where string, args ...any) int {
 
 func TestTokensAreStoredHashed(t *testing.T) {
 	d := pgtest.New(t)
-	s := New(d.Pool, nil, owner)
+	s := New(d.Pool, nil, owner, nil)
 	ctx := context.Background()
 	token := "plain-session-token-0123456789abcdef"
 	if err := s.CommitCtx(ctx, token, encode(t, map[string]any{"user_id": int64(7)}), time.Now().Add(time.Hour)); err != nil {
@@ -67,7 +67,7 @@ func TestTokensAreStoredHashed(t *testing.T) {
 
 func TestTouchOnlyCommitsAreSkipped(t *testing.T) {
 	d := pgtest.New(t)
-	s := New(d.Pool, nil, owner)
+	s := New(d.Pool, nil, owner, nil)
 	ctx := context.Background()
 	t0 := time.Now().Add(30 * time.Minute).Truncate(time.Microsecond)
 	stored := func(token string) time.Time {
@@ -116,7 +116,7 @@ func TestTouchOnlyCommitsAreSkipped(t *testing.T) {
 
 func TestEndSessionsByOwner(t *testing.T) {
 	d := pgtest.New(t)
-	s := New(d.Pool, nil, owner)
+	s := New(d.Pool, nil, owner, nil)
 	ctx := context.Background()
 	exp := time.Now().Add(time.Hour)
 	for token, v := range map[string]map[string]any{
@@ -145,7 +145,7 @@ func TestEndSessionsByOwner(t *testing.T) {
 
 func TestScrubRewritesSessionsThatMentionAPerson(t *testing.T) {
 	d := pgtest.New(t)
-	s := New(d.Pool, nil, owner)
+	s := New(d.Pool, nil, owner, nil)
 	ctx := context.Background()
 	exp := time.Now().Add(time.Hour)
 	if err := s.CommitCtx(ctx, "staff", encode(t, map[string]any{"user_id": int64(1), "mentions": []int64{5, 9}, "note": "Jan Jansen was invited"}), exp); err != nil {
