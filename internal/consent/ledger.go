@@ -28,12 +28,8 @@ LEFT JOIN consent_texts t ON t.id = l.text_id
 LEFT JOIN users u ON u.id = l.actor_user_id`
 
 // erasedSQL tells whether person $1 has been erased (anonymised), and
-// finds no row for an unknown person. The marker, persons.erased_at, comes
-// with the portal's migration (00007); it is read through to_jsonb so that
-// this package does not depend on that migration: without the column
-// nobody counts as erased. Once 00007 is settled this can read
-// x.erased_at directly.
-const erasedSQL = `SELECT (to_jsonb(x) ->> 'erased_at') IS NOT NULL FROM persons x WHERE x.id = $1`
+// finds no row for an unknown person.
+const erasedSQL = `SELECT erased_at IS NOT NULL FROM persons WHERE id = $1`
 
 func erased(ctx context.Context, q db.Querier, personID int64) (bool, error) {
 	var e bool

@@ -6,26 +6,25 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"alumnet/internal/consent"
 	"alumnet/internal/db"
 )
 
 // staleSQL finds people to ask "are your details still right?": not
-// erased, with an address, at least one permission to contact them given,
-// details not confirmed for a year, and not asked in the last year either.
-const staleSQL = `
+// erased, with an address, a purpose that lets us contact them (the
+// consent rule: a grant that holds, or legitimate interest without an
+// objection; a directory listing or a published story alone is no
+// invitation to mail), details not confirmed for a year, and not asked in
+// the last year either.
+var staleSQL = `
 SELECT p.id, p.first_name, p.language, e.email
 FROM persons p
 JOIN person_emails e ON e.person_id = p.id AND e.is_primary
 WHERE p.erased_at IS NULL
   AND coalesce(p.details_confirmed_at, p.created_at) < now() - interval '1 year'
   AND (p.details_reminded_at IS NULL OR p.details_reminded_at < now() - interval '1 year')
-  AND EXISTS (
-	SELECT 1 FROM consent_purposes cp
-	JOIN LATERAL (SELECT l.granted FROM consent_ledger l WHERE l.person_id = p.id AND l.purpose_id = cp.id
-		ORDER BY l.at DESC, l.id DESC LIMIT 1) latest ON latest.granted
-	-- Permissions to contact them; a directory listing or a published
-	-- story alone is no invitation to mail.
-	WHERE cp.active AND cp.key NOT IN ('directory', 'story_publication'))
+  AND EXISTS (SELECT 1 FROM consent_purposes cp
+	WHERE cp.key NOT IN ('directory', 'story_publication') AND ` + consent.PersonAllowsSQL("p.id", "cp") + `)
 ORDER BY p.id
 LIMIT $1`
 

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"alumnet/internal/audit"
+	"alumnet/internal/consent"
 	"alumnet/internal/db"
 	"alumnet/internal/erasure"
 )
@@ -86,54 +87,45 @@ type Candidate struct {
 	LedgerRows int
 }
 
+// activitySQL is when a person (alias p) was last heard of: the record
+// changing, details confirmed, a ledger row, a link used (logging in to
+// the portal), or an affiliation still running or ended (a current
+// employee or student is never a candidate).
+const activitySQL = `greatest(p.created_at, p.updated_at, p.details_confirmed_at,
+	(SELECT max(l.at) FROM consent_ledger l WHERE l.person_id = p.id),
+	(SELECT max(t.used_at) FROM person_tokens t WHERE t.person_id = p.id),
+	(SELECT max(CASE WHEN a.end_date IS NULL AND a.cohort_year IS NULL THEN 'infinity'::timestamptz
+		ELSE coalesce(a.end_date, make_date(a.cohort_year, 12, 31))::timestamptz END)
+	 FROM affiliations a WHERE a.person_id = p.id))`
+
 // candidateSQL finds whether one person ($3) is a candidate: unerased, no
-// current permission, no unopposed legitimate interest and no activity
-// since $1. Activity is the latest of: the record changing, details
-// confirmed, a ledger row, a link used (logging in to the portal), and an
-// affiliation still running or ended (a current employee or student is
-// never a candidate). Used to check each candidate again just before it
-// is anonymised.
-const candidateSQL = `
-WITH people AS (
-	SELECT p.id, p.first_name || ' ' || p.last_name AS name,
-		greatest(p.created_at, p.updated_at, p.details_confirmed_at,
-			(SELECT max(l.at) FROM consent_ledger l WHERE l.person_id = p.id),
-			(SELECT max(t.used_at) FROM person_tokens t WHERE t.person_id = p.id),
-			(SELECT max(CASE WHEN a.end_date IS NULL AND a.cohort_year IS NULL THEN 'infinity'::timestamptz
-				ELSE coalesce(a.end_date, make_date(a.cohort_year, 12, 31))::timestamptz END)
-			 FROM affiliations a WHERE a.person_id = p.id)) AS last_activity
-	FROM persons p
-	WHERE p.erased_at IS NULL AND p.id = $3
-)
-SELECT x.id, x.name, x.last_activity,
-	(SELECT count(*) FROM consent_ledger l WHERE l.person_id = x.id)::int
-FROM people x
-WHERE x.last_activity < $1
-  AND NOT EXISTS (
-	SELECT 1 FROM consent_purposes cp
-	LEFT JOIN LATERAL (SELECT l.granted FROM consent_ledger l WHERE l.person_id = x.id AND l.purpose_id = cp.id
-		ORDER BY l.at DESC, l.id DESC LIMIT 1) latest ON true
-	WHERE cp.active AND (latest.granted OR (cp.lawful_basis = 'legitimate_interest' AND latest.granted IS NULL)))
+// purpose the consent rule allows for them (no permission that holds, no
+// legitimate interest they did not object to), and no activity since $1.
+// The retention run asks it again just before anonymising.
+var candidateSQL = `
+SELECT p.id, p.first_name || ' ' || p.last_name, ` + activitySQL + `,
+	(SELECT count(*) FROM consent_ledger l WHERE l.person_id = p.id)::int
+FROM persons p
+WHERE p.id = $3 AND p.erased_at IS NULL AND ` + activitySQL + ` < $1
+  AND NOT EXISTS (SELECT 1 FROM consent_purposes cp WHERE ` + consent.PersonAllowsSQL("p.id", "cp") + `)
 LIMIT $2`
 
-// candidatesSQL is the same rule for everybody at once, set-based: each
-// source of activity is aggregated once instead of looked up per person
-// (seconds instead of minutes on a million people). A permission still
-// given (the latest row a grant, for an active purpose) protects; so does
-// an active legitimate-interest purpose the person did not object to.
-const candidatesSQL = `
+// candidatesSQL is the same for everybody at once, set-based: each source
+// of activity is aggregated once instead of looked up per person (seconds
+// instead of minutes on a million people). The consent rule is applied to
+// every latest ledger row (allowed); a purpose on legitimate interest the
+// person has no row for is allowed too (the rule without a row), so a
+// candidate has a row, an objection, for each of those (li_rows).
+var candidatesSQL = `
 WITH aff AS (
 	SELECT person_id, max(CASE WHEN end_date IS NULL AND cohort_year IS NULL THEN 'infinity'::timestamptz
 		ELSE coalesce(end_date, make_date(cohort_year, 12, 31))::timestamptz END) AS at
 	FROM affiliations GROUP BY person_id),
-latest AS (
-	SELECT DISTINCT ON (l.person_id, l.purpose_id) l.person_id, l.purpose_id, l.granted, l.at
-	FROM consent_ledger l ORDER BY l.person_id, l.purpose_id, l.at DESC, l.id DESC),
 led AS (
-	SELECT x.person_id, max(x.at) AS at, count(*) AS n,
-		bool_or(x.granted AND cp.active) AS allowed,
-		count(*) FILTER (WHERE NOT x.granted AND cp.active AND cp.lawful_basis = 'legitimate_interest') AS objections
-	FROM latest x JOIN consent_purposes cp ON cp.id = x.purpose_id GROUP BY x.person_id),
+	SELECT x.person_id, max(x.at) AS at,
+		bool_or(` + consent.AllowedSQL("x", "cp") + `) AS allowed,
+		count(*) FILTER (WHERE cp.active AND cp.lawful_basis = 'legitimate_interest') AS li_rows
+	FROM ` + consent.LatestSQL + ` x JOIN consent_purposes cp ON cp.id = x.purpose_id GROUP BY x.person_id),
 tok AS (SELECT person_id, max(used_at) AS at FROM person_tokens WHERE person_id IS NOT NULL GROUP BY person_id),
 li AS (SELECT count(*) AS n FROM consent_purposes WHERE active AND lawful_basis = 'legitimate_interest')
 SELECT p.id, p.first_name || ' ' || p.last_name,
@@ -147,7 +139,7 @@ CROSS JOIN li
 WHERE p.erased_at IS NULL
   AND greatest(p.created_at, p.updated_at, p.details_confirmed_at, led.at, tok.at, aff.at) < $1
   AND NOT coalesce(led.allowed, false)
-  AND coalesce(led.objections, 0) >= li.n
+  AND coalesce(led.li_rows, 0) >= li.n
 ORDER BY 3, 1
 LIMIT $2`
 
