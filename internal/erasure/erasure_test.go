@@ -173,8 +173,8 @@ var planters = map[string]planter{
 		// Her portal session, and a staff session whose message names her.
 		exp := time.Now().Add(time.Hour)
 		for token, v := range map[string]map[string]any{
-			"portal-token": {"person_id": f.person, "note": first},
-			"staff-token":  {"user_id": f.staff, "mentions": []int64{f.person}, "note": "Invited " + first + " " + last},
+			"portal-token": {sessions.PersonKey: f.person, "note": first},
+			"staff-token":  {sessions.UserKey: f.staff, "flash": "Invited " + first + " " + last, sessions.MentionsPrefix + "flash": []int64{f.person}},
 		} {
 			b, err := scs.GobCodec{}.Encode(exp, v)
 			if err != nil {
@@ -214,20 +214,7 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 	d := pgtest.New(t)
 	ctx := context.Background()
 	f := &fixture{ctx: ctx, pool: d.Pool}
-	f.store = sessions.New(d.Pool, nil,
-		func(v map[string]any) sessions.Owner {
-			o := sessions.Owner{}
-			o.UserID, _ = v["user_id"].(int64)
-			o.PersonID, _ = v["person_id"].(int64)
-			o.Mentions, _ = v["mentions"].([]int64)
-			return o
-		},
-		func(v map[string]any, personID int64) {
-			if m, _ := v["mentions"].([]int64); slices.Contains(m, personID) {
-				delete(v, "note")
-				delete(v, "mentions")
-			}
-		})
+	f.store = sessions.New(d.Pool, nil)
 	f.exec(t, `INSERT INTO units (name, kind, path) VALUES ('Zorggroep', 'organisation', '{}')`)
 	f.exec(t, `UPDATE units SET path = ARRAY[id]`)
 	if err := d.Pool.QueryRow(ctx, `INSERT INTO users (email, name, role) VALUES ('hr@example.nl', 'HR', 'staff') RETURNING id`).Scan(&f.staff); err != nil {

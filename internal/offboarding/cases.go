@@ -11,6 +11,7 @@ import (
 
 	"alumnet/internal/audit"
 	"alumnet/internal/db"
+	"alumnet/internal/people"
 	"alumnet/internal/units"
 )
 
@@ -143,18 +144,11 @@ func (s *Store) Start(ctx context.Context, sc units.Scope, actorID int64, in Sta
 		if dt.Audience == "school" {
 			kind = "study"
 		}
-		var affID int64
 		// The affiliation this leaving ends: one still running in the unit,
 		// or one with only a planned end (no leaving reason yet).
-		var start *time.Time
-		err = tx.QueryRow(ctx, `SELECT id, start_date FROM affiliations WHERE person_id = $1 AND unit_id = $2 AND leaving_reason IS NULL
-			ORDER BY end_date DESC NULLS FIRST, start_date DESC NULLS LAST, id DESC LIMIT 1`, in.PersonID, in.UnitID).Scan(&affID, &start)
-		if err == nil && start != nil && start.After(in.LeavingDate) {
+		affID, err := people.LeavingAffiliation(ctx, tx, in.PersonID, in.UnitID, kind, in.LeavingDate)
+		if errors.Is(err, people.ErrStartsAfter) {
 			return ErrLeavingBeforeStart
-		}
-		if errors.Is(err, pgx.ErrNoRows) {
-			err = tx.QueryRow(ctx, `INSERT INTO affiliations (person_id, kind, unit_id) VALUES ($1, $2, $3) RETURNING id`,
-				in.PersonID, kind, in.UnitID).Scan(&affID)
 		}
 		if err != nil {
 			return err
@@ -487,30 +481,15 @@ func (s *Store) Close(ctx context.Context, sc units.Scope, actorID, caseID int64
 			return ErrClosed
 		}
 		if c.AffiliationID != nil {
-			var oldEnd *time.Time
-			var oldReason *string
-			var start *time.Time
-			if err := tx.QueryRow(ctx, `SELECT start_date, end_date, leaving_reason FROM affiliations WHERE id = $1 FOR UPDATE`,
-				*c.AffiliationID).Scan(&start, &oldEnd, &oldReason); err != nil {
+			var reason string
+			if err := tx.QueryRow(ctx, `SELECT leaving_reason FROM departure_types WHERE key = $1`, c.DepartureType).Scan(&reason); err != nil {
 				return err
 			}
-			if start != nil && start.After(c.LeavingDate) {
+			err := people.EndAffiliation(ctx, tx, actorID, c.PersonID, *c.AffiliationID, c.LeavingDate, reason)
+			if errors.Is(err, people.ErrStartsAfter) {
 				return ErrLeavingBeforeStart
 			}
-			var reason string
-			if err := tx.QueryRow(ctx, `UPDATE affiliations SET end_date = $2,
-					leaving_reason = (SELECT leaving_reason FROM departure_types WHERE key = $3)
-				WHERE id = $1 RETURNING leaving_reason`, *c.AffiliationID, c.LeavingDate, c.DepartureType).Scan(&reason); err != nil {
-				return err
-			}
-			if err := audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "affiliation.end", PersonID: c.PersonID,
-				Entity: "affiliation", EntityID: *c.AffiliationID, Details: map[string]any{"changes": map[string]any{
-					"end_date":       map[string]any{"old": datePtr(oldEnd), "new": c.LeavingDate.Format(time.DateOnly)},
-					"leaving_reason": map[string]any{"old": oldReason, "new": reason},
-				}}}); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE persons SET updated_at = now() WHERE id = $1`, c.PersonID); err != nil {
+			if err != nil {
 				return err
 			}
 		}

@@ -625,25 +625,11 @@ func (s *Store) graduate(ctx context.Context, sc units.Scope, ppl *people.Store,
 		}
 		return err
 	}
-	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, id := range e.affIDs {
-			tag, err := tx.Exec(ctx, `UPDATE affiliations a SET end_date = $3, leaving_reason = 'graduated', cohort_year = $4
-				WHERE a.id = $1 AND a.person_id = $2 AND a.kind = 'study' AND `+cohortRunning("$4")+`
-				  AND (a.start_date IS NULL OR a.start_date <= $3)`,
-				id, e.PersonID, req.GraduationDate, req.Year)
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() == 0 {
-				return errCohortChanged
-			}
-			if err := audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "affiliation.graduate", PersonID: e.PersonID,
-				Entity: "affiliation", EntityID: id, Details: map[string]any{"unit_id": req.UnitID, "end_date": date,
-					"cohort_year": req.Year, "leaving_reason": "graduated", "via": "cohort"}}); err != nil {
-				return err
-			}
-		}
-		_, err := tx.Exec(ctx, `UPDATE persons SET updated_at = now() WHERE id = $1`, e.PersonID)
-		return err
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		return people.Graduate(ctx, tx, actorID, e.PersonID, e.affIDs, req.UnitID, req.GraduationDate, req.Year, "cohort")
 	})
+	if errors.Is(err, people.ErrChanged) {
+		return errCohortChanged
+	}
+	return err
 }

@@ -2,12 +2,14 @@ package portal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/consent"
 	"alumnet/internal/db"
+	"alumnet/internal/people"
 )
 
 // staleSQL finds people to ask "are your details still right?": not
@@ -51,9 +53,7 @@ func (s *Service) RemindStale(ctx context.Context, limit int, send Sender) (int,
 	for _, d := range list {
 		asked := false
 		err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-			tag, err := tx.Exec(ctx, `UPDATE persons SET details_reminded_at = now() WHERE id = $1
-				AND (details_reminded_at IS NULL OR details_reminded_at < now() - interval '1 year')`, d.id)
-			if err != nil || tag.RowsAffected() == 0 {
+			if ok, err := people.MarkAsked(ctx, tx, d.id); err != nil || !ok {
 				return err // asked meanwhile by another process
 			}
 			token, tid, err := createToken(ctx, tx, PurposeConfirmDetails, d.id, d.email, nil)
@@ -83,11 +83,12 @@ func (s *Service) ConfirmDetailsByLink(ctx context.Context, token string) (int64
 			return err
 		}
 		personID = t.PersonID
-		tag, err := tx.Exec(ctx, `UPDATE persons SET details_confirmed_at = now() WHERE id = $1 AND erased_at IS NULL`, personID)
-		if err == nil && tag.RowsAffected() == 0 {
+		if err := people.ConfirmDetails(ctx, tx, personID); errors.Is(err, people.ErrNotFound) {
 			return ErrLinkInvalid
+		} else if err != nil {
+			return err
 		}
-		return err
+		return nil
 	})
 	return personID, err
 }

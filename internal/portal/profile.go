@@ -141,16 +141,14 @@ func (s *Service) UpdateProfile(ctx context.Context, personID int64, in ProfileI
 		return err
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE persons SET first_name = $2, last_name = $3, phone = $4, city = $5, employer = $6,
-			job_title = $7, sector = $8, linkedin_url = $9, language = $10, interests = $11, offers = $12, needs = $13,
-			open_to_return = $14, details_confirmed_at = now(), version = version + 1, updated_at = now()
-			WHERE id = $1 AND erased_at IS NULL`, personID, in.FirstName, in.LastName, in.Phone, in.City, in.Employer, in.JobTitle,
-			in.Sector, in.LinkedInURL, in.Language, in.Interests, nonNil(in.Offers), nonNil(in.Needs), in.OpenToReturn)
+		err := people.SaveOwnDetails(ctx, tx, personID, people.OwnDetails{FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone,
+			City: in.City, Employer: in.Employer, JobTitle: in.JobTitle, Sector: in.Sector, LinkedInURL: in.LinkedInURL, Language: in.Language,
+			Interests: in.Interests, Offers: in.Offers, Needs: in.Needs, OpenToReturn: in.OpenToReturn})
+		if errors.Is(err, people.ErrNotFound) {
+			return ErrNotFound
+		}
 		if err != nil {
 			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return ErrNotFound
 		}
 		changed := changedFields(InputOf(before), in)
 		return audit.Write(ctx, tx, audit.Record{Action: "person.update", PersonID: personID, Entity: "person", EntityID: personID,
@@ -194,9 +192,9 @@ func changedFields(a, b ProfileInput) []string {
 // ConfirmDetails records that the alumnus checked their details and they
 // are still right.
 func (s *Service) ConfirmDetails(ctx context.Context, personID int64) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE persons SET details_confirmed_at = now() WHERE id = $1 AND erased_at IS NULL`, personID)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = ErrNotFound
+	err := people.ConfirmDetails(ctx, s.pool, personID)
+	if errors.Is(err, people.ErrNotFound) {
+		return ErrNotFound
 	}
 	return err
 }
@@ -412,13 +410,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, firstName, lastNa
 		} else if !may {
 			return ErrLinkInvalid
 		}
-		tag, err := tx.Exec(ctx, `UPDATE persons SET first_name = $2, last_name = $3, language = $4, details_confirmed_at = now(),
-			updated_at = now(), version = version + 1 WHERE id = $1 AND erased_at IS NULL`, personID, firstName, lastName, lang)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
+		if err := people.ConfirmInvited(ctx, tx, personID, firstName, lastName, lang); errors.Is(err, people.ErrNotFound) {
 			return ErrLinkInvalid
+		} else if err != nil {
+			return err
 		}
 		if err := people.Prove(ctx, tx, personID, t.Email); errors.Is(err, people.ErrEmailTaken) {
 			return ErrLinkInvalid // someone else proved it meanwhile

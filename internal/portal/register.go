@@ -17,6 +17,7 @@ import (
 	"alumnet/internal/db"
 	"alumnet/internal/i18n"
 	"alumnet/internal/people"
+	"alumnet/internal/units"
 )
 
 // Registration is what someone fills in at /register.
@@ -152,33 +153,25 @@ func (s *Service) ConfirmRegistration(ctx context.Context, token string) (int64,
 		} else if !errors.Is(err, people.ErrNoAddress) {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO persons (first_name, last_name, language, details_confirmed_at)
-			VALUES ($1, $2, $3, now()) RETURNING id`, r.FirstName, r.LastName, r.Language).Scan(&personID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO person_emails (person_id, email, is_primary, verified_at) VALUES ($1, $2, true, now())`,
-			personID, r.Email); err != nil {
-			if db.IsUniqueViolation(err, "") {
-				return errConfirmedMeanwhile // the same address confirmed at the same moment
-			}
-			return err
-		}
-		var start *time.Time
+		reg := people.Registered{FirstName: r.FirstName, LastName: r.LastName, Language: r.Language, Email: r.Email,
+			Kind: r.Kind, UnitID: r.UnitID, CohortYear: r.ToYear}
 		if r.FromYear != 0 {
 			t := time.Date(r.FromYear, 1, 1, 0, 0, 0, 0, time.UTC)
-			start = &t
+			reg.Start = &t
 		}
-		var archived bool
-		err = tx.QueryRow(ctx, `SELECT archived_at IS NOT NULL FROM units WHERE id = $1`, r.UnitID).Scan(&archived)
-		switch {
-		case err == nil && !archived:
-			if _, err := tx.Exec(ctx, `INSERT INTO affiliations (person_id, kind, unit_id, start_date, cohort_year) VALUES ($1, $2, $3, $4, $5)`,
-				personID, r.Kind, r.UnitID, start, r.ToYear); err != nil {
-				return err
-			}
-		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+		// A unit archived or removed since: registered without it.
+		if u, err := units.ByIDTx(ctx, tx, r.UnitID); errors.Is(err, units.ErrNotFound) || err == nil && u.Archived() {
+			reg.UnitID = 0
+		} else if err != nil {
 			return err
-		} // a unit archived or removed since: the person is registered without it
+		}
+		personID, err = people.CreateRegistered(ctx, tx, reg)
+		if errors.Is(err, people.ErrEmailTaken) {
+			return errConfirmedMeanwhile // the same address confirmed at the same moment
+		}
+		if err != nil {
+			return err
+		}
 		if err := s.grantTicked(ctx, tx, personID, r.Consents, consent.SourceRegistration); err != nil {
 			return err
 		}

@@ -19,12 +19,11 @@ import (
 // session. A visitor who is signed in to neither gets it in a short-lived
 // cookie instead, as a catalogue key only: an anonymous request never
 // creates a session row, and a cookie cannot put text of its own on a page.
+// A message that names a person is stored as naming them (sessions.Put):
+// an erasure of the person removes it.
 type flash struct {
 	Kind string `json:"kind"`
 	Text string `json:"text"`
-	// PersonID is the person the text names, if any: an erasure removes
-	// the message from every session (see scrubPerson).
-	PersonID int64 `json:"person_id,omitempty"`
 }
 
 // cookieFlash is a flash in the cookie: a kind and a catalogue key.
@@ -52,9 +51,9 @@ func (s *Server) addPersonFlash(r *http.Request, personID int64, kind, key strin
 	ctx := r.Context()
 	if sm := s.flashSession(ctx); sm != nil {
 		fs := readFlashes(sm.GetBytes(ctx, flashKey))
-		fs = append(fs, flash{Kind: kind, Text: i18n.For(langOf(r)).T(key, args...), PersonID: personID})
+		fs = append(fs, flash{Kind: kind, Text: i18n.For(langOf(r)).T(key, args...)})
 		b, _ := json.Marshal(fs)
-		sm.Put(ctx, flashKey, b)
+		sessions.Put(ctx, sm, flashKey, b, personID)
 		return
 	}
 	if p, ok := ctx.Value(ctxFlashCookie).(*pendingFlashes); ok && len(args) == 0 {
@@ -66,10 +65,10 @@ func (s *Server) addPersonFlash(r *http.Request, personID int64, kind, key strin
 // user is signed in, else the portal session of a signed-in alumnus, else
 // none.
 func (s *Server) flashSession(ctx context.Context) *scs.SessionManager {
-	if loaded(s.sessions, ctx) && s.sessions.GetInt64(ctx, "user_id") != 0 {
+	if loaded(s.sessions, ctx) && s.sessions.GetInt64(ctx, sessions.UserKey) != 0 {
 		return s.sessions
 	}
-	if loaded(s.portalSessions, ctx) && s.portalSessions.GetInt64(ctx, "person_id") != 0 {
+	if loaded(s.portalSessions, ctx) && s.portalSessions.GetInt64(ctx, sessions.PersonKey) != 0 {
 		return s.portalSessions
 	}
 	return nil
@@ -91,7 +90,7 @@ func (s *Server) popFlashes(r *http.Request) []layout.Flash {
 		if !loaded(sm, ctx) || sm.GetBytes(ctx, flashKey) == nil {
 			continue
 		}
-		for _, f := range readFlashes(sm.PopBytes(ctx, flashKey)) {
+		for _, f := range readFlashes(sessions.Pop(ctx, sm, flashKey)) {
 			out = append(out, layout.Flash{Kind: f.Kind, Text: f.Text})
 		}
 	}
@@ -204,41 +203,3 @@ func (w *flashWriter) Write(b []byte) (int, error) {
 }
 
 func (w *flashWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// sessionOwner tells the session store whose a session is and whom its
-// waiting data names: the people of flash messages and of a cohort report.
-func sessionOwner(values map[string]any) sessions.Owner {
-	var o sessions.Owner
-	o.UserID, _ = values["user_id"].(int64)
-	o.PersonID, _ = values["person_id"].(int64)
-	if b, ok := values[flashKey].([]byte); ok {
-		for _, f := range readFlashes(b) {
-			if f.PersonID != 0 {
-				o.Mentions = append(o.Mentions, f.PersonID)
-			}
-		}
-	}
-	if b, ok := values[cohortSessionKey].([]byte); ok {
-		o.Mentions = append(o.Mentions, cohortMentions(b)...)
-	}
-	return o
-}
-
-// forgetPerson is the session part of an erasure: messages that name the
-// person go, and a cohort report that lists them.
-func forgetPerson(values map[string]any, personID int64) {
-	{
-		if b, ok := values[flashKey].([]byte); ok {
-			fs := slices.DeleteFunc(readFlashes(b), func(f flash) bool { return f.PersonID == personID })
-			if len(fs) == 0 {
-				delete(values, flashKey)
-			} else {
-				nb, _ := json.Marshal(fs)
-				values[flashKey] = nb
-			}
-		}
-		if b, ok := values[cohortSessionKey].([]byte); ok && slices.Contains(cohortMentions(b), personID) {
-			delete(values, cohortSessionKey)
-		}
-	}
-}

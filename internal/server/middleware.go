@@ -14,6 +14,7 @@ import (
 
 	"alumnet/internal/auth"
 	"alumnet/internal/i18n"
+	"alumnet/internal/sessions"
 )
 
 type ctxKey int
@@ -188,7 +189,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		var choice string
-		if id := s.sessions.GetInt64(ctx, "user_id"); id != 0 {
+		if id := s.sessions.GetInt64(ctx, sessions.UserKey); id != 0 {
 			u, err := s.users.UserByID(ctx, id)
 			switch {
 			case errors.Is(err, auth.ErrNotFound) || (err == nil && !u.Active()):

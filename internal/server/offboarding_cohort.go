@@ -11,6 +11,7 @@ import (
 
 	"alumnet/internal/i18n"
 	"alumnet/internal/offboarding"
+	"alumnet/internal/sessions"
 	cohorttpl "alumnet/templates/offboarding"
 )
 
@@ -232,7 +233,7 @@ func (s *Server) cohortConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.sessions.Put(r.Context(), cohortSessionKey, b)
+	sessions.Put(r.Context(), s.sessions, cohortSessionKey, b, cohortMentions(b)...)
 	return redirect(w, r, "/app/offboarding/cohort/summary")
 }
 
@@ -240,7 +241,7 @@ func (s *Server) cohortConfirm(w http.ResponseWriter, r *http.Request) error {
 // report names people, so it leaves the session when it has been shown.
 func (s *Server) cohortSummary(w http.ResponseWriter, r *http.Request) error {
 	var rep offboarding.CohortReport
-	b := s.sessions.PopBytes(r.Context(), cohortSessionKey)
+	b := sessions.Pop(r.Context(), s.sessions, cohortSessionKey)
 	if b == nil || json.Unmarshal(b, &rep) != nil {
 		return redirect(w, r, "/app/offboarding/cohort")
 	}

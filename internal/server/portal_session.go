@@ -11,6 +11,7 @@ import (
 
 	"alumnet/internal/i18n"
 	"alumnet/internal/portal"
+	"alumnet/internal/sessions"
 	"alumnet/templates/layout"
 )
 
@@ -42,7 +43,7 @@ type alumnus struct {
 func (s *Server) loadAlumnus(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if id := s.portalSessions.GetInt64(ctx, "person_id"); id != 0 {
+		if id := s.portalSessions.GetInt64(ctx, sessions.PersonKey); id != 0 {
 			p, err := s.portal.Who(ctx, id)
 			switch {
 			case errors.Is(err, portal.ErrNotFound):
@@ -96,7 +97,7 @@ func (s *Server) portalLogin(r *http.Request, personID int64) (*http.Request, er
 	if err := s.portalSessions.RenewToken(r.Context()); err != nil {
 		return r, err
 	}
-	s.portalSessions.Put(r.Context(), "person_id", personID)
+	s.portalSessions.Put(r.Context(), sessions.PersonKey, personID)
 	return s.inPersonLanguage(r, personID), nil
 }
 

@@ -84,7 +84,7 @@ const (
 
 // New builds a Server.
 func New(d Deps) *Server {
-	store := sessions.New(d.Pool, scs.GobCodec{}, sessionOwner, forgetPerson)
+	store := sessions.New(d.Pool, scs.GobCodec{})
 	sm := scs.New()
 	sm.Store = store
 	sm.IdleTimeout = SessionIdle

@@ -12,6 +12,7 @@ import (
 	"alumnet/internal/audit"
 	"alumnet/internal/auth"
 	"alumnet/internal/i18n"
+	"alumnet/internal/sessions"
 	"alumnet/templates/authpages"
 )
 
@@ -93,7 +94,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
 		return err
 	}
-	s.sessions.Put(r.Context(), "user_id", u.ID)
+	s.sessions.Put(r.Context(), sessions.UserKey, u.ID)
 	if err := s.audit.Write(r.Context(), audit.Record{ActorID: u.ID, Action: "user.login", Entity: "user", EntityID: u.ID}); err != nil {
 		return err
 	}

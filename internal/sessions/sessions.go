@@ -22,6 +22,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,29 +43,83 @@ const TouchInterval = time.Minute
 // commit is written through.
 const maxTracked = 100_000
 
+// The session values the store understands. A signed-in staff user's id
+// is under UserKey, an alumnus' under PersonKey. A value that names people
+// (a message waiting to be shown, a report) is stored with Put, which
+// keeps their ids under MentionsPrefix + its key: an erasure of one of
+// them removes the value.
+const (
+	UserKey        = "user_id"
+	PersonKey      = "person_id"
+	MentionsPrefix = "mentions:"
+)
+
+// Put stores value under key in the request's session of sm, noting that
+// it names the people with ids about (added to those it named already).
+func Put(ctx context.Context, sm *scs.SessionManager, key string, value any, about ...int64) {
+	sm.Put(ctx, key, value)
+	if len(about) == 0 {
+		return
+	}
+	mentions, _ := sm.Get(ctx, MentionsPrefix+key).([]int64)
+	for _, id := range about {
+		if id != 0 && !slices.Contains(mentions, id) {
+			mentions = append(mentions, id)
+		}
+	}
+	if len(mentions) > 0 {
+		sm.Put(ctx, MentionsPrefix+key, mentions)
+	}
+}
+
+// Pop takes the bytes under key out of the request's session of sm, with
+// the note of whom they name.
+func Pop(ctx context.Context, sm *scs.SessionManager, key string) []byte {
+	sm.Remove(ctx, MentionsPrefix+key)
+	return sm.PopBytes(ctx, key)
+}
+
 // Owner says whose a session is and whom its data mentions.
 type Owner struct {
 	UserID   int64 // a signed-in staff user, or 0
 	PersonID int64 // an alumnus signed in to the portal, or 0
-	// Mentions are people named in the session's data (a message waiting
-	// to be shown); an erasure scrubs them.
+	// Mentions are people named in the session's data; an erasure of one
+	// of them removes what names them.
 	Mentions []int64
 }
 
-// OwnerFunc reads the owner out of a session's decoded values.
-type OwnerFunc func(values map[string]any) Owner
+// ownerOf reads the owner out of a session's decoded values.
+func ownerOf(values map[string]any) Owner {
+	o := Owner{Mentions: []int64{}}
+	o.UserID, _ = values[UserKey].(int64)
+	o.PersonID, _ = values[PersonKey].(int64)
+	for k, v := range values {
+		if ids, ok := v.([]int64); ok && strings.HasPrefix(k, MentionsPrefix) {
+			for _, id := range ids {
+				if !slices.Contains(o.Mentions, id) {
+					o.Mentions = append(o.Mentions, id)
+				}
+			}
+		}
+	}
+	return o
+}
 
-// ForgetFunc removes from a session's decoded values what names a person
-// (a message waiting to be shown), for an erasure.
-type ForgetFunc func(values map[string]any, personID int64)
+// forget removes from decoded values everything that names personID.
+func forget(values map[string]any, personID int64) {
+	for k, v := range values {
+		if ids, ok := v.([]int64); ok && strings.HasPrefix(k, MentionsPrefix) && slices.Contains(ids, personID) {
+			delete(values, k)
+			delete(values, strings.TrimPrefix(k, MentionsPrefix))
+		}
+	}
+}
 
 // Store is the session store. Use one Store for every session manager of
 // the app; they share its table.
 type Store struct {
-	pool      *pgxpool.Pool
-	codec     scs.Codec
-	owner     OwnerFunc
-	unmention ForgetFunc
+	pool  *pgxpool.Pool
+	codec scs.Codec
 
 	mu   sync.Mutex
 	last map[string]committed // by token hash
@@ -75,14 +131,12 @@ type committed struct {
 }
 
 // New returns a Store on pool. codec must be the session managers' codec
-// (scs.GobCodec unless changed); owner reads whose a session is and whom
-// it names, forget removes a named person (both know the app's session
-// values).
-func New(pool *pgxpool.Pool, codec scs.Codec, owner OwnerFunc, forget ForgetFunc) *Store {
+// (scs.GobCodec unless changed).
+func New(pool *pgxpool.Pool, codec scs.Codec) *Store {
 	if codec == nil {
 		codec = scs.GobCodec{}
 	}
-	return &Store{pool: pool, codec: codec, owner: owner, unmention: forget, last: map[string]committed{}}
+	return &Store{pool: pool, codec: codec, last: map[string]committed{}}
 }
 
 // ErasurePart is the sessions' share of an erasure: the person's portal
@@ -96,11 +150,7 @@ func (s *Store) ErasurePart() erasure.Part {
 			if _, err := s.EndPersonSessions(ctx, tx, sub.PersonID); err != nil {
 				return err
 			}
-			return s.Scrub(ctx, tx, sub.PersonID, func(v map[string]any) {
-				if s.unmention != nil {
-					s.unmention(v, sub.PersonID)
-				}
-			})
+			return s.Scrub(ctx, tx, sub.PersonID)
 		},
 	}
 }
@@ -145,14 +195,9 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 	if ok && bytes.Equal(prev.data, b) && !expiry.Before(prev.expiry) && expiry.Sub(prev.expiry) < TouchInterval {
 		return nil
 	}
-	var o Owner
-	if s.owner != nil {
-		if _, values, err := s.codec.Decode(b); err == nil {
-			o = s.owner(values)
-		}
-	}
-	if o.Mentions == nil {
-		o.Mentions = []int64{}
+	o := Owner{Mentions: []int64{}}
+	if _, values, err := s.codec.Decode(b); err == nil {
+		o = ownerOf(values)
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry, user_id, person_id, mentions)
 		VALUES ($1, $2, $3, $4, $5, $6)
@@ -241,10 +286,9 @@ func (s *Store) deleteWhereQ(ctx context.Context, q Querier, cond string, args .
 	return int64(len(hashes)), nil
 }
 
-// Scrub rewrites the sessions whose data mentions personID: forget is
-// called with each one's decoded values and removes what names the person
-// (a message waiting to be shown). It runs in the erasure's transaction.
-func (s *Store) Scrub(ctx context.Context, tx pgx.Tx, personID int64, forget func(values map[string]any)) error {
+// Scrub rewrites the sessions whose data mentions personID without what
+// names the person (see Put). It runs in the erasure's transaction.
+func (s *Store) Scrub(ctx context.Context, tx pgx.Tx, personID int64) error {
 	rows, err := tx.Query(ctx, `SELECT token_hash, data FROM sessions WHERE $1 = ANY(mentions) FOR UPDATE`, personID)
 	if err != nil {
 		return fmt.Errorf("sessions: scrub: %w", err)
@@ -268,14 +312,8 @@ func (s *Store) Scrub(ctx context.Context, tx pgx.Tx, personID int64, forget fun
 			}
 			continue
 		}
-		forget(values)
-		var o Owner
-		if s.owner != nil {
-			o = s.owner(values)
-		}
-		if o.Mentions == nil {
-			o.Mentions = []int64{}
-		}
+		forget(values, personID)
+		o := ownerOf(values)
 		b, err := s.codec.Encode(deadline, values)
 		if err != nil {
 			return fmt.Errorf("sessions: scrub: %w", err)

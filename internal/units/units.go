@@ -69,8 +69,11 @@ func (s *Store) All(ctx context.Context, withArchived bool) ([]Unit, error) {
 }
 
 // ByID returns one unit.
-func (s *Store) ByID(ctx context.Context, id int64) (Unit, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+unitColumns+` FROM units WHERE id = $1`, id)
+func (s *Store) ByID(ctx context.Context, id int64) (Unit, error) { return ByIDTx(ctx, s.pool, id) }
+
+// ByIDTx returns one unit through q (a transaction of the caller's).
+func ByIDTx(ctx context.Context, q db.Querier, id int64) (Unit, error) {
+	rows, err := q.Query(ctx, `SELECT `+unitColumns+` FROM units u WHERE id = $1`, id)
 	if err != nil {
 		return Unit{}, fmt.Errorf("units: unit %d: %w", id, err)
 	}
