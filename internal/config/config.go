@@ -42,6 +42,9 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the sender address of outgoing mail.
 	MailFrom string
+	// WorkDomains are the organisation's own mail domains (lower case):
+	// when someone leaves, their addresses there stop opening the portal.
+	WorkDomains []string
 	// Development allows what only a developer's machine should have:
 	// real mail (SMTP_URL) with links to a local or http:// BASE_URL, or
 	// from a localhost or .invalid sender (see CheckMail).
@@ -112,6 +115,7 @@ func Variables() []Variable {
 		{"ALUMNET_ADMIN_EMAIL", "", "e-mail address of the first administrator, made when there are no users (with ALUMNET_ADMIN_PASSWORD); unset: admin@alumnet.local with a random password printed once"},
 		{"ALUMNET_ADMIN_PASSWORD", "", "password of that first administrator"},
 		{"ALUMNET_DATA_DIR", ".data", "where the project-local cluster lives (when DATABASE_URL is unset)"},
+		{"ALUMNET_WORK_DOMAINS", "", "comma-separated mail domains of the organisation's own addresses (example.nl, school.nl): when someone leaves, their address there stops opening the alumni portal even when they proved it"},
 		{"ALUMNET_DEVELOPMENT", "false", "true on a developer's machine: serve then sends real mail (SMTP_URL) even with a local or http:// BASE_URL or a localhost sender"},
 		{"TRUSTED_PROXIES", "", "comma-separated addresses or networks of reverse proxies (10.0.0.0/8); from them X-Forwarded-For names the client for login throttling and rate limits"},
 	}
@@ -178,6 +182,17 @@ func Load(getenv func(string) string) (Config, error) {
 		if su, err := url.Parse(c.SMTPURL); err != nil || (su.Scheme != "smtp" && su.Scheme != "smtps") || su.Host == "" {
 			errs = append(errs, fmt.Errorf("SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465"))
 		}
+	}
+	for _, d := range strings.Split(get("ALUMNET_WORK_DOMAINS", ""), ",") {
+		d = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(d), "@")))
+		if d == "" {
+			continue
+		}
+		if !strings.Contains(d, ".") || strings.ContainsAny(d, " @/") {
+			errs = append(errs, fmt.Errorf("ALUMNET_WORK_DOMAINS: %q is no mail domain (like example.nl)", d))
+			continue
+		}
+		c.WorkDomains = append(c.WorkDomains, d)
 	}
 	switch dev := strings.ToLower(get("ALUMNET_DEVELOPMENT", "false")); dev {
 	case "true", "1", "yes":

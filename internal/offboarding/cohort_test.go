@@ -115,7 +115,7 @@ func newCohortFixture(t *testing.T) *cohortFixture {
 	ctx := context.Background()
 	cs := consent.NewStore(d.Pool)
 	f := &cohortFixture{pool: d.Pool, people: people.NewStore(d.Pool), consent: cs,
-		store: offboarding.NewStore(d.Pool, portal.New(d.Pool, cs), cs)}
+		store: offboarding.NewStore(d.Pool, portal.New(d.Pool, cs), cs, nil)}
 	us := units.NewStore(d.Pool)
 	var err error
 	if f.school, err = us.Create(ctx, nil, "Noorderpoort", "organisation"); err != nil {

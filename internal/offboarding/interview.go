@@ -190,10 +190,11 @@ var (
 
 // Invite is the alumni invitation step: the personal address becomes the
 // person's primary address, and the portal invitation goes there. While
-// the case is open, the address it replaces is the leaver's work address:
-// it is retired (it stops opening the portal at once, even when proved)
-// and gets a notice of the change with a way to undo it. After closing,
-// an address the person proved is theirs to change. For a departure
+// the case is open, the leaver's addresses on the organisation's own mail
+// domains (WorkDomains) are retired: they stop opening the portal at once.
+// An address the person proved on another domain is theirs; then the
+// step refuses (ErrProvedAddress): they are in the network already and
+// change it themselves. For a departure
 // that calls for caution (dismissal, conflict) the caller must pass
 // confirmed, after showing the advice not to push contact.
 func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int64, email string, confirmed bool, send portal.Sender) (bool, error) {
@@ -208,17 +209,21 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 	if !people.ValidEmail(email) {
 		return false, ErrBadEmail
 	}
-	leaving := people.ByStaff
-	if c.Open() {
-		leaving = people.AtLeaving
-	}
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if taken, err := people.PrimaryTaken(ctx, tx, sc, email, c.PersonID); err != nil || taken {
 			return cmp.Or(err, ErrEmailTaken)
 		}
+		// Someone leaving loses their work address: it stops opening the
+		// portal. An address they proved on any other domain is theirs, and
+		// only they change it.
+		if c.Open() {
+			if err := people.RetireWorkAddresses(ctx, tx, c.PersonID, s.workDomains, email); err != nil {
+				return err
+			}
+		}
 		// An edit form opened before sees the change as a conflict (the
 		// record's version moves); links to the old address stop working.
-		old, err := people.ReplacePrimary(ctx, tx, c.PersonID, email, leaving)
+		_, err := people.ReplacePrimary(ctx, tx, c.PersonID, email, people.ByStaff)
 		if errors.Is(err, people.ErrEmailTaken) {
 			return ErrEmailTaken
 		}
@@ -227,11 +232,6 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 		}
 		if err != nil {
 			return err
-		}
-		if old.Email != "" {
-			if err := s.portal.NoticeReplaced(ctx, tx, c.PersonID, old.Email, email, true, send); err != nil {
-				return err
-			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE offboarding_cases SET invitation_caution_confirmed = invitation_caution_confirmed OR $2
 			WHERE id = $1`, caseID, c.Caution && confirmed); err != nil {

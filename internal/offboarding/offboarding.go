@@ -98,12 +98,15 @@ func DueDate(leaving time.Time, offsetDays int) time.Time {
 
 // Store holds templates and cases.
 type Store struct {
-	pool    *pgxpool.Pool
-	portal  *portal.Service
-	consent *consent.Store
+	pool        *pgxpool.Pool
+	portal      *portal.Service
+	consent     *consent.Store
+	workDomains []string
 }
 
 // NewStore returns a Store; the portal sends the alumni invitation.
-func NewStore(pool *pgxpool.Pool, p *portal.Service, cs *consent.Store) *Store {
-	return &Store{pool: pool, portal: p, consent: cs}
+// workDomains are the organisation's own mail domains: at leaving, the
+// addresses on them stop opening the portal.
+func NewStore(pool *pgxpool.Pool, p *portal.Service, cs *consent.Store, workDomains []string) *Store {
+	return &Store{pool: pool, portal: p, consent: cs, workDomains: workDomains}
 }

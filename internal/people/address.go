@@ -39,10 +39,6 @@ var (
 	ErrProvedAddress = errors.New("people: the person proved this address; only they change it")
 )
 
-// AddressReplaced is told, inside the change's transaction, that staff
-// replaced a person's primary address old with new ("" when removed).
-type AddressReplaced func(ctx context.Context, tx pgx.Tx, personID int64, old, new string) error
-
 // Contact is whom an address leads to: enough to write to them.
 type Contact struct {
 	ID        int64
@@ -138,7 +134,7 @@ type Replaced struct {
 	Proved bool
 }
 
-// How a primary address is replaced.
+// Who replaces a primary address.
 const (
 	// ByPerson: the person proved the new address (a confirmed e-mail
 	// change, the "this was not me" link).
@@ -146,12 +142,25 @@ const (
 	// ByStaff: staff entered it; an address the person proved is never
 	// replaced this way (ErrProvedAddress).
 	ByStaff
-	// AtLeaving: the offboarding of someone leaving enters their personal
-	// address; the address it replaces is their work address, which stops
-	// opening the portal even when they proved it (the employer may give
-	// the mailbox to someone else).
-	AtLeaving
 )
+
+// RetireWorkAddresses retires the person's current addresses on the
+// organisation's own mail domains (their work address, proved or not),
+// except keep: someone leaving loses the mailbox, which the employer may
+// give to someone else. The offboarding does it; an address on any other
+// domain is the person's own and stays.
+func RetireWorkAddresses(ctx context.Context, tx pgx.Tx, personID int64, domains []string, keep string) error {
+	if len(domains) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE person_emails SET is_primary = false, retired_at = now()
+		WHERE person_id = $1 AND retired_at IS NULL AND email <> $3
+		  AND lower(split_part(email, '@', 2)) = ANY($2::text[])`, personID, domains, keep)
+	if err != nil {
+		return fmt.Errorf("people: retire work addresses of %d: %w", personID, err)
+	}
+	return nil
+}
 
 // ReplacePrimary makes email the person's primary address (proved when
 // the person did it) and retires the address it replaces and every other

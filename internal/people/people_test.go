@@ -187,7 +187,7 @@ func TestScopeIsEnforcedInEveryRead(t *testing.T) {
 		if _, err := f.store.PersonByID(ctx, coordinator, id); !errors.Is(err, people.ErrNotFound) {
 			t.Errorf("person %d outside scope: err = %v, want ErrNotFound", id, err)
 		}
-		err := f.store.UpdatePerson(ctx, coordinator, f.actor, id, 1, people.Input{FirstName: "X", LastName: "Y", Language: "nl"}, nil)
+		err := f.store.UpdatePerson(ctx, coordinator, f.actor, id, 1, people.Input{FirstName: "X", LastName: "Y", Language: "nl"})
 		if !errors.Is(err, people.ErrNotFound) {
 			t.Errorf("update of %d outside scope: err = %v", id, err)
 		}
@@ -304,10 +304,10 @@ func TestOptimisticLocking(t *testing.T) {
 	first.City = "Wageningen"
 	second := people.InputOf(p)
 	second.JobTitle = "Dierenartsassistent"
-	if err := f.store.UpdatePerson(ctx, units.Everyone(), f.actor, id, p.Version, first, nil); err != nil {
+	if err := f.store.UpdatePerson(ctx, units.Everyone(), f.actor, id, p.Version, first); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.UpdatePerson(ctx, units.Everyone(), f.actor, id, p.Version, second, nil); !errors.Is(err, people.ErrConflict) {
+	if err := f.store.UpdatePerson(ctx, units.Everyone(), f.actor, id, p.Version, second); !errors.Is(err, people.ErrConflict) {
 		t.Fatalf("second save with stale version: err = %v, want ErrConflict", err)
 	}
 	got, _ := f.store.PersonByID(ctx, units.Everyone(), id)
@@ -361,7 +361,7 @@ func TestEmailsTagsOffersRoundTrip(t *testing.T) {
 	in2 := people.InputOf(p)
 	in2.PrimaryEmail, in2.OtherEmails = "n.bos@werk.nl", []string{"noah@example.nl"}
 	in2.Tags = []string{"mentor"}
-	if err := f.store.UpdatePerson(ctx, units.Everyone(), f.actor, id, p.Version, in2, nil); err != nil {
+	if err := f.store.UpdatePerson(ctx, units.Everyone(), f.actor, id, p.Version, in2); err != nil {
 		t.Fatal(err)
 	}
 	p, _ = f.store.PersonByID(ctx, units.Everyone(), id)

@@ -367,11 +367,10 @@ func (s *Store) CreatePerson(ctx context.Context, sc units.Scope, actorID int64,
 // version (optimistic locking): when someone else saved in between,
 // ErrConflict is returned and nothing is written. Changed fields go to the
 // audit log with their old and new values.
-//
-// When the primary address changes, replaced is called in the same
-// transaction with the old and the new one (the old address gets a notice
-// with a way to undo it).
-func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id int64, version int, in Input, replaced AddressReplaced) error {
+// Staff never replace a primary address the person proved
+// (ErrProvedAddress): the person changes it in the portal, and the old
+// address is told there.
+func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id int64, version int, in Input) error {
 	old, err := s.PersonByID(ctx, sc, id)
 	if err != nil {
 		return err
@@ -402,14 +401,8 @@ func (s *Store) UpdatePerson(ctx context.Context, sc units.Scope, actorID, id in
 		if tag.RowsAffected() == 0 {
 			return ErrConflict
 		}
-		old, err := writeEmails(ctx, tx, id, in)
-		if err != nil {
+		if _, err := writeEmails(ctx, tx, id, in); err != nil {
 			return err
-		}
-		if old != "" && replaced != nil {
-			if err := replaced(ctx, tx, id, old, in.PrimaryEmail); err != nil {
-				return err
-			}
 		}
 		if err := writeTags(ctx, tx, id, in.Tags); err != nil {
 			return err

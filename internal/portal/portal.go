@@ -88,11 +88,13 @@ type Mail struct {
 	// was asked for, so that a reader who did not ask notices.
 	AskedAt   time.Time
 	AskedFrom string
-	// NewAddress is the address that replaced To (PurposeEmailRevert), and
-	// ByStaff whether the alumni office made the change.
+	// NewAddress is the address that replaced To (PurposeEmailRevert).
 	NewAddress string
-	ByStaff    bool
 }
+
+// MailEmailReverted is the notice (without a link) to an address that a
+// "this was not me" took out again.
+const MailEmailReverted = "email_reverted"
 
 // Sender queues m within tx.
 type Sender func(ctx context.Context, tx pgx.Tx, m Mail) error

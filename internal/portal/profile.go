@@ -233,7 +233,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, send Sen
 		if err := tx.QueryRow(ctx, `SELECT erased_at IS NOT NULL FROM persons WHERE id = $1 FOR UPDATE`, personID).Scan(&erased); err != nil || erased {
 			return ErrLinkInvalid
 		}
-		if err := expireLinks(ctx, tx, personID, t.ID); err != nil {
+		// Links sent to the old address (or to another new one) stop
+		// working; the undo links of earlier changes stay (see noticeReplaced).
+		if err := expireLinks(ctx, tx, personID, t.ID, PurposeLogin, PurposeEmailChange, PurposeInvite, PurposeConfirmDetails); err != nil {
 			return err
 		}
 		if other, err := people.ByLoginAddress(ctx, tx, t.Email); err == nil && other.ID != personID {
@@ -246,8 +248,8 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, send Sen
 		if err != nil {
 			return err
 		}
-		if old.Email != "" {
-			if err := s.NoticeReplaced(ctx, tx, personID, old.Email, t.Email, false, send); err != nil {
+		if old.Email != "" && old.Proved {
+			if err := s.noticeReplaced(ctx, tx, personID, old.Email, t.Email, send); err != nil {
 				return err
 			}
 		}
@@ -262,10 +264,14 @@ type revertPayload struct {
 	New string `json:"new"`
 }
 
-// NoticeReplaced tells the address old that newAddr replaced it (made by
-// the alumni office when byStaff), with a link to undo the change, inside
-// the change's transaction. Nothing is sent for an erased person.
-func (s *Service) NoticeReplaced(ctx context.Context, tx pgx.Tx, personID int64, old, newAddr string, byStaff bool, send Sender) error {
+// noticeReplaced tells the proved address old that newAddr replaced it,
+// with a link that undoes the change, inside the change's transaction.
+// Only a proved address gets one: an address nobody proved (a typo staff
+// corrected) may be a stranger's, who must neither learn of the person
+// nor take their place. While the undo link of an earlier change is still
+// open, that address is told again, with a fresh link: a second quick
+// change cannot hide the first from the person it was taken from.
+func (s *Service) noticeReplaced(ctx context.Context, tx pgx.Tx, personID int64, old, newAddr string, send Sender) error {
 	var name, lang string
 	err := tx.QueryRow(ctx, `SELECT first_name, language FROM persons WHERE id = $1 AND erased_at IS NULL`, personID).Scan(&name, &lang)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -274,12 +280,32 @@ func (s *Service) NoticeReplaced(ctx context.Context, tx pgx.Tx, personID int64,
 	if err != nil {
 		return err
 	}
-	token, tid, err := createToken(ctx, tx, PurposeEmailRevert, personID, old, revertPayload{New: newAddr})
+	rows, err := tx.Query(ctx, `UPDATE person_tokens SET used_at = now()
+		WHERE person_id = $1 AND purpose = 'email_revert' AND used_at IS NULL AND expires_at > now() AND email <> $2
+		RETURNING email`, personID, old)
 	if err != nil {
 		return err
 	}
-	return send(ctx, tx, Mail{Kind: PurposeEmailRevert, To: old, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid,
-		NewAddress: MaskAddress(newAddr), ByStaff: byStaff})
+	earlier, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	told := map[string]bool{newAddr: true}
+	for _, to := range append([]string{old}, earlier...) {
+		if told[to] {
+			continue
+		}
+		told[to] = true
+		token, tid, err := createToken(ctx, tx, PurposeEmailRevert, personID, to, revertPayload{New: newAddr})
+		if err != nil {
+			return err
+		}
+		if err := send(ctx, tx, Mail{Kind: PurposeEmailRevert, To: to, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid,
+			NewAddress: MaskAddress(newAddr)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MaskAddress shows enough of an address for its owner to recognise it
@@ -297,11 +323,12 @@ func MaskAddress(email string) string {
 }
 
 // RevertEmail uses a "this was not me" link: while the change it undoes is
-// still in place, the old address (proved by this click) is the primary
-// again and the one that replaced it is retired; every other link of the
-// person stops working, and the extra steps (ending the person's portal
-// sessions) run in the same transaction. It returns whose address it is.
-func (s *Service) RevertEmail(ctx context.Context, token string, extra ...func(ctx context.Context, tx pgx.Tx, personID int64) error) (int64, error) {
+// still in place, the old address (proved by this click, as it was
+// before) is the primary again and the one that replaced it is retired and
+// told so; every other link of the person stops working, and the extra
+// steps (ending the person's portal sessions) run in the same
+// transaction. It returns whose address it is.
+func (s *Service) RevertEmail(ctx context.Context, token string, send Sender, extra ...func(ctx context.Context, tx pgx.Tx, personID int64) error) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := useToken(ctx, tx, PurposeEmailRevert, token)
@@ -331,6 +358,14 @@ func (s *Service) RevertEmail(ctx context.Context, token string, extra ...func(c
 			return err
 		}
 		if err := expireLinks(ctx, tx, personID, t.ID); err != nil {
+			return err
+		}
+		// The address that was taken out hears of it, without a link.
+		var name, lang string
+		if err := tx.QueryRow(ctx, `SELECT first_name, language FROM persons WHERE id = $1`, personID).Scan(&name, &lang); err != nil {
+			return err
+		}
+		if err := send(ctx, tx, Mail{Kind: MailEmailReverted, To: p.New, PersonID: personID, Name: name, Lang: lang, TokenID: t.ID}); err != nil {
 			return err
 		}
 		for _, step := range extra {

@@ -29,7 +29,11 @@ type linkMail struct {
 // message renders the mail, HTML and text.
 func (m linkMail) message(ctx context.Context) (mail.Message, error) {
 	d := mailtpl.LinkMailData{Paragraphs: m.Paragraphs, Link: m.Link, Button: m.Button, Notes: m.Notes}
-	text := mail.Paragraphs(append(append(append([]string{}, m.Paragraphs...), m.Link), m.Notes...)...)
+	paras := append([]string{}, m.Paragraphs...)
+	if m.Link != "" {
+		paras = append(paras, m.Link)
+	}
+	text := mail.Paragraphs(append(paras, m.Notes...)...)
 	var headers map[string]string
 	if m.Staff {
 		headers = map[string]string{"X-Auto-Response-Suppress": "All"}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/people"
@@ -331,10 +329,7 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request) error {
 		data.Errors = translate(p.Printer, errs)
 		return s.render(w, r, http.StatusUnprocessableEntity, peopletpl.Form(p, data))
 	}
-	err = s.people.UpdatePerson(r.Context(), u.Scope(), u.ID, person.ID, pf.Version, pf.In,
-		func(ctx context.Context, tx pgx.Tx, personID int64, old, new string) error {
-			return s.portal.NoticeReplaced(ctx, tx, personID, old, new, true, s.portalMailer())
-		})
+	err = s.people.UpdatePerson(r.Context(), u.Scope(), u.ID, person.ID, pf.Version, pf.In)
 	switch {
 	case errors.Is(err, people.ErrConflict):
 		// Keep what they typed; show what is saved now; take the new version

@@ -246,7 +246,7 @@ func (s *Server) portalRevertForm(w http.ResponseWriter, r *http.Request) error 
 // address: the person's portal sessions end everywhere (whoever made the
 // change is logged out) and nobody is logged in.
 func (s *Server) portalRevert(w http.ResponseWriter, r *http.Request) error {
-	_, err := s.portal.RevertEmail(r.Context(), chi.URLParam(r, "token"), func(ctx context.Context, tx pgx.Tx, personID int64) error {
+	_, err := s.portal.RevertEmail(r.Context(), chi.URLParam(r, "token"), s.portalMailer(), func(ctx context.Context, tx pgx.Tx, personID int64) error {
 		_, err := s.store.EndPersonSessions(ctx, tx, personID)
 		return err
 	})

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -197,18 +196,22 @@ func TestInvitationProvesOnlyTheFirstAddress(t *testing.T) {
 }
 
 // TestWorkAddressStopsAtOffboarding: the invitation step of an open case
-// retires the work address, even when the leaver once proved it.
+// retires the leaver's address on the organisation's own domain, even when
+// they once proved it; an address they proved elsewhere is theirs, and the
+// step refuses to replace it (a coordinator cannot redirect an alumnus'
+// portal by offboarding them).
 func TestWorkAddressStopsAtOffboarding(t *testing.T) {
 	a := newTestApp(t)
 	r := a.seedRegistry()
 	hr := a.createUser("staff")
+	coord := a.createUser("coordinator", r.school.ID)
 	ctx := context.Background()
 	// Ömer used the portal with his work address.
-	if _, err := a.pool.Exec(ctx, `UPDATE person_emails SET verified_at = now() WHERE person_id = $1`, r.inCompany); err != nil {
+	if _, err := a.pool.Exec(ctx, `UPDATE person_emails SET email = 'omer@zorggroep.example', verified_at = now() WHERE person_id = $1`, r.inCompany); err != nil {
 		t.Fatal(err)
 	}
-	a.request("POST", "/portal/login", url.Values{"email": {"omer@example.nl"}}, nil, nil)
-	_, workLink := a.mailTo("omer@example.nl")
+	a.request("POST", "/portal/login", url.Values{"email": {"omer@zorggroep.example"}}, nil, nil)
+	_, workLink := a.mailTo("omer@zorggroep.example")
 	leaving := time.Now().In(displayLocation()).AddDate(0, 0, 20).Format(time.DateOnly)
 	path := a.startCase(hr, url.Values{"person_id": {pid(r.inCompany)}, "departure_type": {"resignation"}, "unit_id": {pid(r.company.ID)},
 		"leaving_date": {leaving}})
@@ -218,16 +221,31 @@ func TestWorkAddressStopsAtOffboarding(t *testing.T) {
 	if rec := a.request("POST", workLink, url.Values{}, nil, nil); rec.Code != 404 {
 		t.Fatalf("a login link to the work address works after the invitation step: %d", rec.Code)
 	}
-	before := a.loginLinks("omer@example.nl")
-	a.request("POST", "/portal/login", url.Values{"email": {"omer@example.nl"}}, nil, nil)
-	if a.loginLinks("omer@example.nl") != before {
+	before := a.loginLinks("omer@zorggroep.example")
+	a.request("POST", "/portal/login", url.Values{"email": {"omer@zorggroep.example"}}, nil, nil)
+	if a.loginLinks("omer@zorggroep.example") != before {
 		t.Fatal("the work address still gets login links")
 	}
-	notice, _ := a.mailTo("omer@example.nl")
-	if !strings.Contains(notice.Text, "Het alumnibureau heeft je e-mailadres") {
-		t.Fatalf("no notice to the work address:\n%s", notice.Text)
+	for _, m := range a.sentMails() {
+		if m.To == "omer@zorggroep.example" && strings.Contains(m.Text, "/portal/email-revert/") {
+			t.Fatal("the work mailbox got a link to undo the change")
+		}
 	}
-	if rec := a.request("GET", "/portal", nil, nil, nil); rec.Code != http.StatusSeeOther {
-		t.Fatal(rec.Code)
+
+	// Anna registered herself with her own address; a coordinator opens a
+	// case for her and tries to put their mailbox in the invitation step.
+	anna, _ := a.registerAlumnus("anna.prive@example.nl", "Anna", r.programme.ID)
+	casePath := a.startCase(coord, url.Values{"person_id": {pid(anna)}, "departure_type": {"early_leaver"}, "unit_id": {pid(r.programme.ID)},
+		"leaving_date": {leaving}})
+	rec := a.do("POST", casePath+"/invite", url.Values{"invite_email": {"coordinator@evil.example"}}, &coord, nil)
+	if rec.Code != 422 || !strings.Contains(rec.Body.String(), "zelf een ander adres bevestigd") {
+		t.Fatalf("the invitation step replaced a proved personal address: %d", rec.Code)
+	}
+	if n := a.mailCount("coordinator@evil.example"); n != 0 {
+		t.Fatal("an invitation went to the coordinator's mailbox")
+	}
+	var primary string
+	if err := a.pool.QueryRow(ctx, `SELECT email FROM person_emails WHERE person_id = $1 AND is_primary`, anna).Scan(&primary); err != nil || primary != "anna.prive@example.nl" {
+		t.Fatalf("Anna's primary address is now %q (%v)", primary, err)
 	}
 }

@@ -160,8 +160,8 @@ func (s *Server) portalMailer() portal.Sender {
 		intro := p.T(k + ".intro")
 		notes := []string{linkValidity(p, m.Kind), p.T(k + ".ignore")}
 		switch {
-		case m.Kind == portal.PurposeEmailRevert && m.ByStaff:
-			intro = p.T(k+".intro.staff", m.NewAddress)
+		case m.Kind == portal.MailEmailReverted:
+			link, notes = "", []string{p.T(k + ".ignore")}
 		case m.Kind == portal.PurposeEmailRevert:
 			intro = p.T(k+".intro", m.NewAddress)
 		case !m.AskedAt.IsZero():

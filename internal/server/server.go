@@ -119,7 +119,7 @@ func New(d Deps) *Server {
 	s.consent = consent.NewStore(d.Pool)
 	s.portal = portal.New(d.Pool, s.consent)
 	s.retention = retention.NewStore(d.Pool)
-	s.offboarding = offboarding.NewStore(d.Pool, s.portal, s.consent)
+	s.offboarding = offboarding.NewStore(d.Pool, s.portal, s.consent, d.Config.WorkDomains)
 	s.portalSessions = newPortalSessions(store, d.Config.SecureCookies())
 	// One-off tasks that requests hand to the job queue; the processes
 	// that run workers do them.

@@ -65,7 +65,7 @@ func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	d := pgtest.New(t)
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"BASE_URL": "http://alumnet.test"}[k]
+		return map[string]string{"BASE_URL": "http://alumnet.test", "ALUMNET_WORK_DOMAINS": "zorggroep.example"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
