@@ -49,7 +49,23 @@ ALTER TABLE user_tokens ADD COLUMN payload jsonb NOT NULL DEFAULT '{}';
 -- checked; a right password gives that place back by id.
 ALTER TABLE login_failures ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
 
+-- Ending someone's sessions bumps their session epoch; a session carries
+-- the epoch it was made in and counts only while it is the current one,
+-- so a request still running when the sessions ended cannot write its
+-- session back to life.
+ALTER TABLE users ADD COLUMN session_epoch integer NOT NULL DEFAULT 0;
+ALTER TABLE persons ADD COLUMN session_epoch integer NOT NULL DEFAULT 0;
+
+-- A staff user's address is proved once a link sent there was used (an
+-- invitation, a reset); only a proved address gets a link to undo a change
+-- of it, so a typo's owner cannot take the account back to themselves.
+ALTER TABLE users ADD COLUMN email_proved_at timestamptz;
+UPDATE users SET email_proved_at = now() WHERE password_hash IS NOT NULL;
+
 -- +goose Down
+ALTER TABLE users DROP COLUMN email_proved_at;
+ALTER TABLE users DROP COLUMN session_epoch;
+ALTER TABLE persons DROP COLUMN session_epoch;
 ALTER TABLE login_failures DROP COLUMN id;
 ALTER TABLE user_tokens DROP COLUMN payload;
 DELETE FROM user_tokens WHERE purpose <> 'set_password';

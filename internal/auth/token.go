@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -119,6 +120,10 @@ func (s *Store) UseSetPasswordToken(ctx context.Context, token, passwordHash str
 		if err != nil {
 			return err
 		}
+		// The link went to the account's address: it is proved.
+		if _, err := tx.Exec(ctx, `UPDATE users SET email_proved_at = now() WHERE id = $1`, userID); err != nil {
+			return err
+		}
 		return setPassword(ctx, tx, userID, passwordHash)
 	})
 	if errors.Is(err, ErrTokenInvalid) {
@@ -138,6 +143,7 @@ func setPassword(ctx context.Context, tx pgx.Tx, userID int64, hash string) erro
 	if err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING email`, userID, hash).Scan(&email); err != nil {
 		return err
 	}
+
 	if _, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = now()
 		WHERE user_id = $1 AND used_at IS NULL AND purpose IN ('set_password', 'reset_password')`, userID); err != nil {
 		return err
@@ -166,36 +172,72 @@ type emailChange struct {
 	New string `json:"new"`
 }
 
-// ChangeEmailTx gives the user a new address inside tx and makes a link,
-// for a notice to the old address, that undoes the change. It returns the
-// old address and the link's token (both "" when nothing changed).
-func ChangeEmailTx(ctx context.Context, tx pgx.Tx, userID int64, email string, by int64) (old, token string, err error) {
+// Undo is a link for an address a change took away: To gets a notice with
+// Token, which undoes the change.
+type Undo struct {
+	To, Token string
+}
+
+// ChangeEmailTx gives the user a new address inside tx: links to set or
+// reset the password stop working (they went to the old address), and the
+// new address is unproved until a link sent there is used. The old
+// address, when it was proved, gets a link that undoes the change; so
+// does the address of an earlier change whose undo link is still open (a
+// second change cannot hide the first). It returns the old address and
+// the undo links to send.
+func ChangeEmailTx(ctx context.Context, tx pgx.Tx, userID int64, email string, by int64) (string, []Undo, error) {
 	email = NormalizeEmail(email)
-	if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old); errors.Is(err, pgx.ErrNoRows) {
-		return "", "", ErrNotFound
+	var old string
+	var proved bool
+	if err := tx.QueryRow(ctx, `SELECT email, email_proved_at IS NOT NULL FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old, &proved); errors.Is(err, pgx.ErrNoRows) {
+		return "", nil, ErrNotFound
 	} else if err != nil {
-		return "", "", fmt.Errorf("auth: change address of %d: %w", userID, err)
+		return "", nil, fmt.Errorf("auth: change address of %d: %w", userID, err)
 	}
 	if old == email {
-		return "", "", nil
+		return "", nil, nil
 	}
-	err = pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE users SET email = $2 WHERE id = $1`, userID, email)
+	err := pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET email = $2, email_proved_at = NULL WHERE id = $1`, userID, email)
 		return err
 	})
 	if db.IsUniqueViolation(err, "users_email_idx") {
-		return "", "", ErrEmailTaken
+		return "", nil, ErrEmailTaken
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("auth: change address of %d: %w", userID, err)
+		return "", nil, fmt.Errorf("auth: change address of %d: %w", userID, err)
 	}
-	token, hash := NewToken()
-	if _, err := tx.Exec(ctx, `INSERT INTO user_tokens (user_id, token_hash, purpose, expires_at, created_by, payload)
-		VALUES ($1, $2, 'email_revert', now() + $3::interval, $4, $5)`, userID, hash, EmailRevertTTL.String(), db.NullID(by),
-		emailChange{Old: old, New: email}); err != nil {
-		return "", "", fmt.Errorf("auth: change address of %d: %w", userID, err)
+	if _, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = now()
+		WHERE user_id = $1 AND used_at IS NULL AND purpose IN ('set_password', 'reset_password')`, userID); err != nil {
+		return "", nil, fmt.Errorf("auth: change address of %d: %w", userID, err)
 	}
-	return old, token, nil
+	var to []string
+	if proved {
+		to = append(to, old)
+	}
+	rows, err := tx.Query(ctx, `UPDATE user_tokens SET used_at = now()
+		WHERE user_id = $1 AND purpose = 'email_revert' AND used_at IS NULL AND expires_at > now() RETURNING payload->>'old'`, userID)
+	if err != nil {
+		return "", nil, fmt.Errorf("auth: change address of %d: %w", userID, err)
+	}
+	earlier, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", nil, fmt.Errorf("auth: change address of %d: %w", userID, err)
+	}
+	var undos []Undo
+	for _, a := range append(to, earlier...) {
+		if a == email || slices.ContainsFunc(undos, func(u Undo) bool { return u.To == a }) {
+			continue
+		}
+		token, hash := NewToken()
+		if _, err := tx.Exec(ctx, `INSERT INTO user_tokens (user_id, token_hash, purpose, expires_at, created_by, payload)
+			VALUES ($1, $2, 'email_revert', now() + $3::interval, $4, $5)`, userID, hash, EmailRevertTTL.String(), db.NullID(by),
+			emailChange{Old: a, New: email}); err != nil {
+			return "", nil, fmt.Errorf("auth: change address of %d: %w", userID, err)
+		}
+		undos = append(undos, Undo{To: a, Token: token})
+	}
+	return old, undos, nil
 }
 
 // EmailRevertUser returns the user an undo link is for, without using it.
@@ -230,7 +272,7 @@ func (s *Store) RevertEmail(ctx context.Context, token string) (User, error) {
 			return err
 		}
 		err = pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
-			tag, err := tx.Exec(ctx, `UPDATE users SET email = $2 WHERE id = $1 AND email = $3`, userID, ch.Old, ch.New)
+			tag, err := tx.Exec(ctx, `UPDATE users SET email = $2, email_proved_at = now() WHERE id = $1 AND email = $3`, userID, ch.Old, ch.New)
 			if err == nil && tag.RowsAffected() == 0 {
 				return ErrTokenInvalid // changed again, or undone already
 			}
@@ -242,8 +284,7 @@ func (s *Store) RevertEmail(ctx context.Context, token string) (User, error) {
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE user_tokens SET used_at = now()
-			WHERE user_id = $1 AND used_at IS NULL AND purpose IN ('set_password', 'reset_password')`, userID)
+		_, err = tx.Exec(ctx, `UPDATE user_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID)
 		return err
 	})
 	if errors.Is(err, ErrTokenInvalid) || errors.Is(err, ErrEmailTaken) {

@@ -42,6 +42,11 @@ type User struct {
 	LastLoginAt   *time.Time `db:"last_login_at"`
 	CreatedAt     time.Time  `db:"created_at"`
 	UnitIDs       []int64    `db:"unit_ids"`
+	// SessionEpoch is the generation of the user's sessions: a session
+	// counts only while it carries the current one (see EndSessions).
+	SessionEpoch int `db:"session_epoch"`
+	// EmailProvedAt is when a link sent to the address was used.
+	EmailProvedAt *time.Time `db:"email_proved_at"`
 }
 
 // Active reports whether the user may log in.
@@ -83,7 +88,7 @@ func (s *Store) Hash(ctx context.Context, password string) (string, error) {
 }
 
 const userColumns = `u.id, u.email, u.name, u.role, u.password_hash, u.language, u.deactivated_at,
-	u.last_login_at, u.created_at,
+	u.last_login_at, u.created_at, u.session_epoch, u.email_proved_at,
 	coalesce((SELECT array_agg(uu.unit_id ORDER BY uu.unit_id) FROM user_units uu WHERE uu.user_id = u.id), '{}') AS unit_ids`
 
 // NormalizeEmail trims and lower-cases an address.
@@ -237,6 +242,22 @@ func (s *Store) SetActive(ctx context.Context, id int64, active bool) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// EndSessions ends every session of the user that exists now: it moves
+// the user to a new session epoch (returned), and a session of an earlier
+// one no longer counts, also one that a request still running writes back
+// afterwards. The caller removes the session rows as well.
+func (s *Store) EndSessions(ctx context.Context, userID int64) (int, error) {
+	var epoch int
+	err := s.pool.QueryRow(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch`, userID).Scan(&epoch)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("auth: end sessions of %d: %w", userID, err)
+	}
+	return epoch, nil
 }
 
 // SetLanguage stores the user's interface language.

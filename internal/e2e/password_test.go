@@ -69,11 +69,16 @@ func TestPasswordFlows(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),
 	)
+	mustContain(t, ctx, "Je wachtwoord is ingesteld.")
 
 	// On a phone: log in, open the account page from the menu, change the
-	// password with a wrong current one first.
+	// password with a wrong current one first. The login page is loaded
+	// anew at the phone's width, so that no click lands in a page that is
+	// still being laid out again.
 	step(t, ctx, "phone login",
 		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(a.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-email`), "fenna@rijnland.nl"),
 		chromedp.SendKeys(chromedp.CSS(`#f-password`), "nieuw wachtwoord voor Fenna"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),

@@ -33,7 +33,7 @@ var portalMessages = map[string]msg{
 	"register.confirm.none":     {"Je hebt geen toestemmingen aangevinkt; we nemen alleen contact op om je aanmelding te bevestigen.", "You ticked no permissions; we only contact you to confirm your registration."},
 	"register.confirm.button":   {"Aanmelding bevestigen", "Confirm registration"},
 	"register.done":             {"Welkom in het alumninetwerk! Je aanmelding is bevestigd.", "Welcome to the alumni network! Your registration is confirmed."},
-	"register.in_use":           {"Dit adres staat in het register bij iemand die een ander adres heeft bevestigd. Log in met dat adres en voeg dit adres toe onder Mijn gegevens, of neem contact op met het alumnibureau.", "This address is on a record of someone who confirmed another address. Log in with that address and add this one under My details, or contact the alumni office."},
+	"register.in_use":           {"Dit adres staat al in ons register, maar niet als een adres dat je zelf hebt bevestigd. Log in met het adres dat je eerder hebt bevestigd, of vraag het alumnibureau om een uitnodiging.", "This address is already in our registry, but not as an address you confirmed yourself. Log in with the address you confirmed before, or ask the alumni office for an invitation."},
 
 	// Rate limits
 	"rate.title": {"Even geduld", "Please wait"},

@@ -209,6 +209,7 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 	if !people.ValidEmail(email) {
 		return false, ErrBadEmail
 	}
+	var sent bool
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if taken, err := people.PrimaryTaken(ctx, tx, sc, email, c.PersonID); err != nil || taken {
 			return cmp.Or(err, ErrEmailTaken)
@@ -237,19 +238,19 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 			WHERE id = $1`, caseID, c.Caution && confirmed); err != nil {
 			return err
 		}
-		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "person.update", PersonID: c.PersonID, Entity: "person",
-			EntityID: c.PersonID, Details: map[string]any{"fields": []string{"primary_email"}}})
+		if err := audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "person.update", PersonID: c.PersonID, Entity: "person",
+			EntityID: c.PersonID, Details: map[string]any{"fields": []string{"primary_email"}}}); err != nil {
+			return err
+		}
+		// The new address and its invitation go together, or neither.
+		if sent, err = s.portal.InviteTx(ctx, tx, actorID, c.PersonID, send); err != nil || !sent {
+			return err
+		}
+		// Only a sent invitation counts: the step is done, the case says when.
+		_, err = tx.Exec(ctx, `WITH c AS (UPDATE offboarding_cases SET invitation_email = $3, invitation_sent_at = now() WHERE id = $1)
+			UPDATE offboarding_items SET status = 'done', done_by = $2, done_at = now()
+			WHERE case_id = $1 AND kind = 'alumni_invitation' AND status = 'open'`, caseID, db.NullID(actorID), email)
+		return err
 	})
-	if err != nil {
-		return false, err
-	}
-	sent, err := s.portal.Invite(ctx, actorID, c.PersonID, send)
-	if err != nil || !sent {
-		return false, err
-	}
-	// Only a sent invitation counts: the step is done, the case says when.
-	_, err = s.pool.Exec(ctx, `WITH c AS (UPDATE offboarding_cases SET invitation_email = $3, invitation_sent_at = now() WHERE id = $1)
-		UPDATE offboarding_items SET status = 'done', done_by = $2, done_at = now()
-		WHERE case_id = $1 AND kind = 'alumni_invitation' AND status = 'open'`, caseID, db.NullID(actorID), email)
-	return true, err
+	return sent, err
 }

@@ -68,12 +68,13 @@ func ByLoginAddress(ctx context.Context, q db.Querier, email string) (Contact, e
 }
 
 // Claimant returns the unerased person who may prove email as their first
-// portal address by registering with it: it is one of their current
-// addresses, unproved, and they have no proved current address. Someone
-// who has one changes addresses only in the portal.
+// portal address by registering with it: it is their primary address,
+// unproved, and they have no proved current address. Someone who has one
+// changes addresses only in the portal; another address on the record
+// (typed by anyone) claims nothing.
 func Claimant(ctx context.Context, q db.Querier, email string) (Contact, error) {
 	return oneContact(ctx, q, `SELECT p.id, p.first_name, p.language FROM persons p
-		JOIN person_emails e ON e.person_id = p.id AND e.retired_at IS NULL
+		JOIN person_emails e ON e.person_id = p.id AND e.is_primary
 		WHERE e.email = $1 AND e.verified_at IS NULL AND p.erased_at IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = p.id AND `+LoginAddress+`)
 		ORDER BY e.is_primary DESC, p.id LIMIT 1`, email)

@@ -206,3 +206,13 @@ func Graduate(ctx context.Context, tx pgx.Tx, actorID, personID int64, affIDs []
 	_, err := tx.Exec(ctx, `UPDATE persons SET updated_at = now() WHERE id = $1`, personID)
 	return err
 }
+
+// EndPortalSessions moves the person to a new portal session epoch, inside
+// tx: every portal session they have now stops counting, also one that a
+// request still running writes back afterwards.
+func EndPortalSessions(ctx context.Context, tx pgx.Tx, personID int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE persons SET session_epoch = session_epoch + 1 WHERE id = $1`, personID); err != nil {
+		return fmt.Errorf("people: end portal sessions of %d: %w", personID, err)
+	}
+	return nil
+}

@@ -485,10 +485,11 @@ func TestSetConsentTwiceWritesOnce(t *testing.T) {
 }
 
 // TestRegisteringAnOtherAddress: someone registering with an address the
-// registry has as their other (old) address, never proved, gets a
-// confirmation link (not a login link: the address is not proved), and
-// confirming it proves the address on their record instead of making a
-// second one.
+// registry has as another (not the primary) address of a record, never
+// proved, gets a confirmation link (not a login link: the address opens
+// nothing), and confirming it creates nothing and claims nothing: an
+// address anyone could have typed into a record is no key to it. The
+// primary address of a record whose person never proved one is theirs.
 func TestRegisteringAnOtherAddress(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
@@ -505,18 +506,28 @@ func TestRegisteringAnOtherAddress(t *testing.T) {
 	if m.Kind != portal.PurposeRegister || m.PersonID != 0 {
 		t.Fatalf("registration with an unproved other address: %+v", m)
 	}
-	got, err := f.svc.ConfirmRegistration(ctx, m.Token)
-	if err != nil || got != id {
-		t.Fatalf("confirmation: %d %v, want person %d", got, err, id)
+	if _, err := f.svc.ConfirmRegistration(ctx, m.Token); !errors.Is(err, portal.ErrAddressInUse) {
+		t.Fatalf("confirmation with another address of a record: %v, want ErrAddressInUse", err)
 	}
 	if n := f.count(t, `SELECT count(*) FROM persons`); n != 1 {
 		t.Fatalf("%d persons", n)
 	}
-	if n := f.count(t, `SELECT count(*) FROM person_emails WHERE email = 'bas@oud.example' AND verified_at IS NOT NULL`); n != 1 {
+	if n := f.count(t, `SELECT count(*) FROM person_emails WHERE verified_at IS NOT NULL`); n != 0 {
+		t.Fatal("an address got proved")
+	}
+	// With the record's primary address, the registration is theirs.
+	if err := f.svc.Register(ctx, f.registration(t, "bas@nieuw.example"), f.send); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
+	if err != nil || got != id {
+		t.Fatalf("confirmation with the primary address: %d %v, want person %d", got, err, id)
+	}
+	if n := f.count(t, `SELECT count(*) FROM person_emails WHERE email = 'bas@nieuw.example' AND verified_at IS NOT NULL`); n != 1 {
 		t.Fatal("the confirmed address is not proved")
 	}
 	// Registering again with it now sends a login link.
-	if err := f.svc.Register(ctx, f.registration(t, "bas@oud.example"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "bas@nieuw.example"), f.send); err != nil {
 		t.Fatal(err)
 	}
 	if m := f.lastMail(t); m.Kind != "known" || m.PersonID != id {

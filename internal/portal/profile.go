@@ -368,6 +368,11 @@ func (s *Service) RevertEmail(ctx context.Context, token string, send Sender, ex
 		if err := send(ctx, tx, Mail{Kind: MailEmailReverted, To: p.New, PersonID: personID, Name: name, Lang: lang, TokenID: t.ID}); err != nil {
 			return err
 		}
+		// Whoever made the change is logged out, also a request of theirs
+		// still running.
+		if err := people.EndPortalSessions(ctx, tx, personID); err != nil {
+			return err
+		}
 		for _, step := range extra {
 			if err := step(ctx, tx, personID); err != nil {
 				return err
@@ -380,50 +385,71 @@ func (s *Service) RevertEmail(ctx context.Context, token string, send Sender, ex
 }
 
 // Invite mails the person a link to confirm their details and choose their
-// permissions, at their primary address. It is skipped (ok false) for
-// someone without an address, erased, or invited less than a week ago; it
-// refuses with ErrJoined when the person proved another address (they log
-// in with it) and ErrCaution after a cautioned departure.
+// permissions, at their primary address (InviteTx in a transaction of its
+// own).
 func (s *Service) Invite(ctx context.Context, actorID, personID int64, send Sender) (ok bool, err error) {
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var email, name, lang string
-		err := tx.QueryRow(ctx, `SELECT e.email, p.first_name, p.language FROM persons p
-			JOIN person_emails e ON e.person_id = p.id AND e.is_primary
-			WHERE p.id = $1 AND p.erased_at IS NULL`, personID).Scan(&email, &name, &lang)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if may, err := people.MayClaim(ctx, tx, personID, email); err != nil {
-			return err
-		} else if !may {
-			return ErrJoined
-		}
-		var recent, caution bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM person_tokens WHERE person_id = $1 AND purpose = 'invite'
-				AND used_at IS NULL AND created_at > now() - interval '7 days'),
-			EXISTS (SELECT 1 FROM offboarding_cases c JOIN departure_types t ON t.key = c.departure_type
-				WHERE c.person_id = $1 AND t.caution AND NOT c.invitation_caution_confirmed)`, personID).Scan(&recent, &caution); err != nil || recent {
-			return err
-		}
-		if caution {
-			// Left after a dismissal or a conflict: only the offboarding's
-			// invitation step, with its explicit confirmation, invites.
-			return ErrCaution
-		}
-		token, tid, err := createToken(ctx, tx, PurposeInvite, personID, email, nil)
-		if err != nil {
-			return err
-		}
-		if err := send(ctx, tx, Mail{Kind: PurposeInvite, To: email, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid}); err != nil {
-			return err
-		}
-		ok = true
-		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "person.invite", PersonID: personID, Entity: "person", EntityID: personID})
+		ok, err = s.InviteTx(ctx, tx, actorID, personID, send)
+		return err
 	})
 	return ok, err
+}
+
+// InviteTx is Invite inside tx, with the change that calls for it (the
+// offboarding's new address). It is skipped (ok false) for someone without
+// an address, erased, or invited less than a week ago; it refuses with
+// ErrJoined when the person proved another address (they log in with it)
+// and ErrCaution after a cautioned departure. When someone else proved
+// the address (a second record of the same person, or a typing error),
+// nothing is mailed, but everything else happens as for a sent invitation:
+// the caller may not see that person, and must not learn of them this way.
+func (s *Service) InviteTx(ctx context.Context, tx pgx.Tx, actorID, personID int64, send Sender) (ok bool, err error) {
+	var email, name, lang string
+	err = tx.QueryRow(ctx, `SELECT e.email, p.first_name, p.language FROM persons p
+		JOIN person_emails e ON e.person_id = p.id AND e.is_primary
+		WHERE p.id = $1 AND p.erased_at IS NULL`, personID).Scan(&email, &name, &lang)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	held := false
+	if may, err := people.MayClaim(ctx, tx, personID, email); err != nil {
+		return false, err
+	} else if !may {
+		if other, err := people.ByLoginAddress(ctx, tx, email); err == nil && other.ID != personID {
+			held = true
+		} else if err != nil && !errors.Is(err, people.ErrNoAddress) {
+			return false, err
+		} else {
+			return false, ErrJoined
+		}
+	}
+	var recent, caution bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM person_tokens WHERE person_id = $1 AND purpose = 'invite'
+			AND used_at IS NULL AND created_at > now() - interval '7 days'),
+		EXISTS (SELECT 1 FROM offboarding_cases c JOIN departure_types t ON t.key = c.departure_type
+			WHERE c.person_id = $1 AND t.caution AND NOT c.invitation_caution_confirmed)`, personID).Scan(&recent, &caution); err != nil || recent {
+		return false, err
+	}
+	if caution {
+		// Left after a dismissal or a conflict: only the offboarding's
+		// invitation step, with its explicit confirmation, invites.
+		return false, ErrCaution
+	}
+	token, tid, err := createToken(ctx, tx, PurposeInvite, personID, email, nil)
+	if err != nil {
+		return false, err
+	}
+	details := map[string]any{}
+	if held {
+		details["held"] = "address_proved_by_someone_else"
+	} else if err := send(ctx, tx, Mail{Kind: PurposeInvite, To: email, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid}); err != nil {
+		return false, err
+	}
+	return true, audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "person.invite", PersonID: personID, Entity: "person", EntityID: personID,
+		Details: details})
 }
 
 // AcceptInvitation uses an invitation link, which proves its address
@@ -516,6 +542,9 @@ type Who struct {
 	FirstName string
 	LastName  string
 	Language  string
+	// SessionEpoch is the generation of the person's portal sessions: a
+	// session counts only while it carries the current one.
+	SessionEpoch int
 }
 
 // Name is the full name.
@@ -526,8 +555,8 @@ func (w Who) Name() string { return w.FirstName + " " + w.LastName }
 // page's language.
 func (s *Service) Who(ctx context.Context, personID int64) (Who, error) {
 	w := Who{ID: personID}
-	err := s.pool.QueryRow(ctx, `SELECT first_name, last_name, language FROM persons WHERE id = $1 AND erased_at IS NULL`,
-		personID).Scan(&w.FirstName, &w.LastName, &w.Language)
+	err := s.pool.QueryRow(ctx, `SELECT first_name, last_name, language, session_epoch FROM persons WHERE id = $1 AND erased_at IS NULL`,
+		personID).Scan(&w.FirstName, &w.LastName, &w.Language, &w.SessionEpoch)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Who{}, ErrNotFound
 	}

@@ -17,6 +17,7 @@ import (
 	"alumnet/internal/db"
 	"alumnet/internal/i18n"
 	"alumnet/internal/people"
+	"alumnet/internal/sessions"
 	"alumnet/templates/authpages"
 )
 
@@ -90,12 +91,16 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.users.ChangePassword(r.Context(), u.ID, hash); err != nil {
 		return err
 	}
-	if _, err := s.store.EndUserSessions(r.Context(), u.ID, s.sessions.Token(r.Context())); err != nil {
+	// The other sessions end; this one goes on in the new epoch, with a
+	// new token.
+	epoch, err := s.endUserSessions(r.Context(), u.ID, s.sessions.Token(r.Context()))
+	if err != nil {
 		return err
 	}
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
 		return err
 	}
+	s.sessions.Put(r.Context(), sessions.EpochKey, epoch)
 	if err := s.audit.Write(r.Context(), audit.Record{ActorID: u.ID, Action: "user.password_change", Entity: "user", EntityID: u.ID}); err != nil {
 		return err
 	}
@@ -189,6 +194,19 @@ func (s *Server) sendReset(ctx context.Context, tx pgx.Tx, u auth.User, by int64
 	return s.jobs.SendMail(ctx, tx, fmt.Sprintf("reset:user:%d:%x", u.ID, auth.HashToken(token)[:8]), 0, msg)
 }
 
+// endUserSessions ends the user's sessions but the one with token keep
+// ("" ends all): they move to a new epoch, so that no request still
+// running can write an old one back to life, and the rows go. It returns
+// the new epoch.
+func (s *Server) endUserSessions(ctx context.Context, userID int64, keep string) (int, error) {
+	epoch, err := s.users.EndSessions(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	_, err = s.store.EndUserSessions(ctx, userID, keep)
+	return epoch, err
+}
+
 // userSendReset is an administrator's "send a reset link" for an account
 // that has a password.
 func (s *Server) userSendReset(w http.ResponseWriter, r *http.Request) error {
@@ -243,7 +261,7 @@ func (s *Server) userEmailRevert(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.EndUserSessions(r.Context(), u.ID, ""); err != nil {
+	if _, err := s.endUserSessions(r.Context(), u.ID, ""); err != nil {
 		return err
 	}
 	if err := s.audit.Write(r.Context(), audit.Record{ActorID: u.ID, Action: "user.email_revert", Entity: "user", EntityID: u.ID}); err != nil {

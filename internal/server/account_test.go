@@ -218,6 +218,11 @@ func TestStaffAddressChangeCanBeUndone(t *testing.T) {
 	admin := a.createUser("admin")
 	staff := a.createUser("staff")
 	path := "/app/admin/users/" + pid(staff.ID)
+	// The staff member set their password through the invitation: their
+	// address is proved.
+	if _, err := a.pool.Exec(context.Background(), `UPDATE users SET email_proved_at = now() WHERE id = $1`, staff.ID); err != nil {
+		t.Fatal(err)
+	}
 	a.run(t, []handlerCase{
 		{name: "the edit form has the address", as: &admin, path: path, wantCode: 200, wantBody: []string{`name="email"`, `value="` + staff.Email + `"`}},
 		{name: "an empty address", as: &admin, method: "POST", path: path, form: url.Values{"email": {""}, "name": {staff.Name}, "role": {"staff"}},
@@ -256,6 +261,23 @@ func TestStaffAddressChangeCanBeUndone(t *testing.T) {
 	}
 	if acts := strings.Join(a.auditActions(staff.ID), " "); !strings.Contains(acts, "user.update") || !strings.Contains(acts, "user.email_revert") {
 		t.Fatalf("audit: %s", acts)
+	}
+
+	// A typo corrected: the typed address was never proved (no link sent
+	// there was used), so its owner, a stranger, gets nothing.
+	for _, e := range []string{"new.address@exampel.nl", "new.address@example.nl"} {
+		if rec := a.do("POST", path, url.Values{"email": {e}, "name": {staff.Name}, "role": {"staff"}}, &admin, nil); rec.Code != 303 {
+			t.Fatalf("change to %s: %d", e, rec.Code)
+		}
+	}
+	if n := a.mailCount("new.address@exampel.nl"); n != 0 {
+		t.Fatalf("%d mails to the typo", n)
+	}
+	// An old reset link (to the address before) no longer sets the password.
+	var open int
+	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM user_tokens WHERE user_id = $1 AND used_at IS NULL
+		AND purpose IN ('set_password', 'reset_password')`, staff.ID).Scan(&open); err != nil || open != 0 {
+		t.Fatalf("%d password links still open after the address changed (%v)", open, err)
 	}
 }
 

@@ -260,21 +260,23 @@ func editData(u auth.User) admintpl.UserFormData {
 // could be taken over this way otherwise, unnoticed), and the audit log
 // has the change.
 func (s *Server) changeUserEmail(ctx context.Context, tx pgx.Tx, by auth.User, u auth.User, email string) error {
-	old, token, err := auth.ChangeEmailTx(ctx, tx, u.ID, email, by.ID)
-	if err != nil || token == "" {
+	old, undos, err := auth.ChangeEmailTx(ctx, tx, u.ID, email, by.ID)
+	if err != nil || old == "" {
 		return err
 	}
 	lang, _ := i18n.Parse(u.Language)
 	pr := i18n.For(lang)
-	m, err := linkMail{To: old, Lang: lang, Staff: true, Subject: pr.T("mail.user_email.subject"),
-		Paragraphs: []string{pr.T("mail.greeting", u.Name), pr.T("mail.user_email.intro", by.Name, email)},
-		Link:       s.cfg.BaseURL.String() + "/account/email-revert/" + token, Button: pr.T("mail.user_email.button"),
-		Notes: []string{pr.T("mail.link.days", int(auth.EmailRevertTTL/(24*time.Hour))), pr.T("mail.user_email.ignore")}}.message(ctx)
-	if err != nil {
-		return err
-	}
-	if err := s.jobs.SendMail(ctx, tx, fmt.Sprintf("user-email:%d:%x", u.ID, auth.HashToken(token)[:8]), 0, m); err != nil {
-		return err
+	for _, undo := range undos {
+		m, err := linkMail{To: undo.To, Lang: lang, Staff: true, Subject: pr.T("mail.user_email.subject"),
+			Paragraphs: []string{pr.T("mail.greeting", u.Name), pr.T("mail.user_email.intro", by.Name, email)},
+			Link:       s.cfg.BaseURL.String() + "/account/email-revert/" + undo.Token, Button: pr.T("mail.user_email.button"),
+			Notes: []string{pr.T("mail.link.days", int(auth.EmailRevertTTL/(24*time.Hour))), pr.T("mail.user_email.ignore")}}.message(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.jobs.SendMail(ctx, tx, fmt.Sprintf("user-email:%d:%x", u.ID, auth.HashToken(undo.Token)[:8]), 0, m); err != nil {
+			return err
+		}
 	}
 	return audit.Write(ctx, tx, audit.Record{ActorID: by.ID, Action: "user.update", Entity: "user", EntityID: u.ID,
 		Details: map[string]any{"changes": map[string]any{"email": change(old, email)}}})
@@ -431,6 +433,12 @@ func (s *Server) userSetActive(w http.ResponseWriter, r *http.Request, active bo
 		return errNotFound()
 	} else if err != nil {
 		return err
+	}
+	if !active {
+		// Its sessions end for good: a reactivation does not bring them back.
+		if _, err := s.endUserSessions(r.Context(), u.ID, ""); err != nil {
+			return err
+		}
 	}
 	action, flash := "user.reactivate", "users.reactivated"
 	if !active {

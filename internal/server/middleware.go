@@ -192,7 +192,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		if id := s.sessions.GetInt64(ctx, sessions.UserKey); id != 0 {
 			u, err := s.users.UserByID(ctx, id)
 			switch {
-			case errors.Is(err, auth.ErrNotFound) || (err == nil && !u.Active()):
+			case errors.Is(err, auth.ErrNotFound) || err == nil && (!u.Active() || s.sessions.GetInt(ctx, sessions.EpochKey) != u.SessionEpoch):
 				_ = s.sessions.Destroy(ctx)
 			case err != nil:
 				s.fail(w, r, err)

@@ -17,6 +17,7 @@ import (
 	"alumnet/internal/i18n"
 	"alumnet/internal/offboarding"
 	"alumnet/internal/people"
+	"alumnet/internal/portal"
 	"alumnet/internal/units"
 	"alumnet/templates/layout"
 	obtpl "alumnet/templates/offboarding"
@@ -458,6 +459,7 @@ func (s *Server) offboardingInvite(w http.ResponseWriter, r *http.Request) error
 		offboarding.ErrBadEmail:      {"invite_email", "err.email"},
 		offboarding.ErrEmailTaken:    {"invite_email", "offboarding.err.email_taken"},
 		offboarding.ErrProvedAddress: {"invite_email", "offboarding.err.proved"},
+		portal.ErrJoined:             {"invite_email", "offboarding.err.proved"},
 		offboarding.ErrCautionNeeded: {"confirm", "offboarding.err.confirm"},
 	}
 	for e, fe := range fieldErr {

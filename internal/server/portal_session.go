@@ -46,7 +46,7 @@ func (s *Server) loadAlumnus(next http.Handler) http.Handler {
 		if id := s.portalSessions.GetInt64(ctx, sessions.PersonKey); id != 0 {
 			p, err := s.portal.Who(ctx, id)
 			switch {
-			case errors.Is(err, portal.ErrNotFound):
+			case errors.Is(err, portal.ErrNotFound) || err == nil && s.portalSessions.GetInt(ctx, sessions.EpochKey) != p.SessionEpoch:
 				_ = s.portalSessions.Destroy(ctx)
 			case err != nil:
 				s.fail(w, r, err)
@@ -94,11 +94,19 @@ func (s *Server) portalPage(r *http.Request, nav, title string) layout.Page {
 // speaks the person's language (for the flash message that follows),
 // unless the visitor chose one with the switch.
 func (s *Server) portalLogin(r *http.Request, personID int64) (*http.Request, error) {
+	who, err := s.portal.Who(r.Context(), personID)
+	if err != nil {
+		return r, err
+	}
 	if err := s.portalSessions.RenewToken(r.Context()); err != nil {
 		return r, err
 	}
 	s.portalSessions.Put(r.Context(), sessions.PersonKey, personID)
-	return s.inPersonLanguage(r, personID), nil
+	s.portalSessions.Put(r.Context(), sessions.EpochKey, who.SessionEpoch)
+	if langChosen(r) {
+		return r, nil
+	}
+	return inLanguage(r, who.Language), nil
 }
 
 // inPersonLanguage returns r speaking the language of personID, unless the

@@ -95,6 +95,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.sessions.Put(r.Context(), sessions.UserKey, u.ID)
+	s.sessions.Put(r.Context(), sessions.EpochKey, u.SessionEpoch)
 	if err := s.audit.Write(r.Context(), audit.Record{ActorID: u.ID, Action: "user.login", Entity: "user", EntityID: u.ID}); err != nil {
 		return err
 	}
@@ -203,7 +204,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	if _, err := s.store.EndUserSessions(r.Context(), u.ID, ""); err != nil {
+	if _, err := s.endUserSessions(r.Context(), u.ID, ""); err != nil {
 		return err
 	}
 	action := "user.password_set"

@@ -52,6 +52,9 @@ const (
 	UserKey        = "user_id"
 	PersonKey      = "person_id"
 	MentionsPrefix = "mentions:"
+	// EpochKey holds the session epoch of the user or alumnus at login:
+	// the session counts only while it is still their current one.
+	EpochKey = "epoch"
 )
 
 // Put stores value under key in the request's session of sm, noting that
