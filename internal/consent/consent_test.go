@@ -14,6 +14,7 @@ import (
 	"alumnet/internal/audit"
 	"alumnet/internal/consent"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/pgtest"
 )
@@ -551,19 +552,19 @@ func TestPurposeInputValidate(t *testing.T) {
 		name    string
 		change  func(*consent.PurposeInput)
 		withKey bool
-		want    map[string]string
+		want    form.Errors
 	}{
-		{"valid", func(*consent.PurposeInput) {}, true, map[string]string{}},
-		{"key ignored on edit", func(in *consent.PurposeInput) { in.Key = "" }, false, map[string]string{}},
-		{"key required", func(in *consent.PurposeInput) { in.Key = "" }, true, map[string]string{"key": "err.required"}},
-		{"key format", func(in *consent.PurposeInput) { in.Key = "news letter" }, true, map[string]string{"key": "consent.err.key"}},
-		{"key starts with a letter", func(in *consent.PurposeInput) { in.Key = "1st" }, true, map[string]string{"key": "consent.err.key"}},
-		{"basis", func(in *consent.PurposeInput) { in.Basis = "contract" }, false, map[string]string{"basis": "err.choice"}},
-		{"sort order", func(in *consent.PurposeInput) { in.SortOrder = 1 << 20 }, false, map[string]string{"sort_order": "consent.err.sort_order"}},
+		{"valid", func(*consent.PurposeInput) {}, true, form.Errors{}},
+		{"key ignored on edit", func(in *consent.PurposeInput) { in.Key = "" }, false, form.Errors{}},
+		{"key required", func(in *consent.PurposeInput) { in.Key = "" }, true, form.Of("key", "err.required")},
+		{"key format", func(in *consent.PurposeInput) { in.Key = "news letter" }, true, form.Of("key", "consent.err.key")},
+		{"key starts with a letter", func(in *consent.PurposeInput) { in.Key = "1st" }, true, form.Of("key", "consent.err.key")},
+		{"basis", func(in *consent.PurposeInput) { in.Basis = "contract" }, false, form.Of("basis", "err.choice")},
+		{"sort order", func(in *consent.PurposeInput) { in.SortOrder = 1 << 20 }, false, form.Of("sort_order", "consent.err.sort_order")},
 		{"texts required", func(in *consent.PurposeInput) { in.NameEN, in.TextNL = "", "" }, false,
-			map[string]string{"name_en": "err.required", "text_nl": "err.required"}},
-		{"name too long", func(in *consent.PurposeInput) { in.NameNL = strings.Repeat("é", 121) }, false, map[string]string{"name_nl": "err.too_long|120"}},
-		{"text too long", func(in *consent.PurposeInput) { in.TextEN = strings.Repeat("x", 4001) }, false, map[string]string{"text_en": "err.too_long|4000"}},
+			form.Errors{"name_en": {Key: "err.required"}, "text_nl": {Key: "err.required"}}},
+		{"name too long", func(in *consent.PurposeInput) { in.NameNL = strings.Repeat("é", 121) }, false, form.Errors{"name_nl": {Key: "err.too_long", N: 120}}},
+		{"text too long", func(in *consent.PurposeInput) { in.TextEN = strings.Repeat("x", 4001) }, false, form.Errors{"text_en": {Key: "err.too_long", N: 4000}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -575,7 +576,7 @@ func TestPurposeInputValidate(t *testing.T) {
 			}
 			for k, v := range tt.want {
 				if got[k] != v {
-					t.Errorf("%s: got %q, want %q", k, got[k], v)
+					t.Errorf("%s: got %v, want %v", k, got[k], v)
 				}
 			}
 		})

@@ -7,12 +7,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 )
 
 // Limits of a purpose's fields, as in the database.
@@ -61,34 +61,26 @@ func normalizeText(s string) string {
 
 // Validate returns field → message key for every problem; withKey checks
 // the key too (creation).
-func (in PurposeInput) Validate(withKey bool) map[string]string {
-	errs := map[string]string{}
+func (in PurposeInput) Validate(withKey bool) form.Errors {
+	errs := form.Errors{}
 	if withKey {
 		switch {
 		case in.Key == "":
-			errs["key"] = "err.required"
+			errs.Add("key", "err.required")
 		case !keyRE.MatchString(in.Key):
-			errs["key"] = "consent.err.key"
+			errs.Add("key", "consent.err.key")
 		}
 	}
 	if !slices.Contains(Bases, in.Basis) {
-		errs["basis"] = "err.choice"
+		errs.Add("basis", "err.choice")
 	}
 	if in.SortOrder < -MaxSortAbs || in.SortOrder > MaxSortAbs {
-		errs["sort_order"] = "consent.err.sort_order"
+		errs.Add("sort_order", "consent.err.sort_order")
 	}
-	need := func(field, v string, max int) {
-		switch {
-		case v == "":
-			errs[field] = "err.required"
-		case utf8.RuneCountInString(v) > max:
-			errs[field] = fmt.Sprintf("err.too_long|%d", max)
-		}
-	}
-	need("name_nl", in.NameNL, MaxName)
-	need("name_en", in.NameEN, MaxName)
-	need("text_nl", in.TextNL, MaxText)
-	need("text_en", in.TextEN, MaxText)
+	errs.Line("name_nl", in.NameNL, MaxName, true)
+	errs.Line("name_en", in.NameEN, MaxName, true)
+	errs.Text("text_nl", in.TextNL, MaxText, true)
+	errs.Text("text_en", in.TextEN, MaxText, true)
 	return errs
 }
 

@@ -51,6 +51,7 @@ var common = map[string]msg{
 	"form.no":               {"Nee", "No"},
 	"err.required":          {"Vul dit veld in.", "This field is required."},
 	"err.too_long":          {"Maximaal %d tekens.", "At most %d characters."},
+	"err.control":           {"Dit bevat onzichtbare tekens (zoals een tab, een regeleinde of een teken dat de schrijfrichting omdraait); typ het opnieuw.", "This contains invisible characters (such as a tab, a line break or a mark that turns the writing direction around); type it again."},
 	"err.email":             {"Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.", "Enter a valid e-mail address, such as name@example.com."},
 	"err.url":               {"Vul een volledig webadres in dat begint met https://.", "Enter a full web address starting with https://."},
 	"err.date":              {"Vul een datum in als jjjj-mm-dd.", "Enter a date as yyyy-mm-dd."},

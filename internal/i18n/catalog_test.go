@@ -24,10 +24,11 @@ func TestEveryMessageHasBothLanguages(t *testing.T) {
 // TestEveryUsedKeyExists finds the literal keys the code and templates ask
 // for and checks the catalogue has them.
 func TestEveryUsedKeyExists(t *testing.T) {
-	used := regexp.MustCompile(`\.T\("([a-z0-9_.\-]+)"|addFlash\(r, "\w+", "([a-z0-9_.\-]+)"|"(err\.[a-z0-9_.\-]+)|Key: "([a-z0-9_.\-]+)"|"([a-z]+\.[a-z_]+_(?:scope|taken))"`)
+	used := regexp.MustCompile(`\.T\("([a-z0-9_.\-]+)"|addFlash\(r, "\w+", "([a-z0-9_.\-]+)"|"(err\.[a-z0-9_.\-]+)|Key: "([a-z0-9_.\-]+)"|"([a-z]+\.[a-z_]+_(?:scope|taken))"|(?:\.Add|\.AddN|form\.Of)\((?:\w+|"\w+"), "([a-z0-9_.\-]+)"`)
 	root := filepath.Join("..", "..")
 	missing := map[string]string{}
-	for _, dir := range []string{"templates", "internal/server", "internal/people", "internal/auth"} {
+	for _, dir := range []string{"templates", "internal/server", "internal/people", "internal/auth", "internal/form",
+		"internal/offboarding", "internal/consent", "internal/portal"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || strings.HasSuffix(path, "_templ.go") || strings.HasSuffix(path, "_test.go") {
 				return err
@@ -40,8 +41,8 @@ func TestEveryUsedKeyExists(t *testing.T) {
 				return err
 			}
 			for _, m := range used.FindAllStringSubmatch(string(b), -1) {
-				key := m[1] + m[2] + m[3] + m[4] + m[5]
-				if key, _, _ = strings.Cut(key, "|"); strings.HasSuffix(key, ".") {
+				key := m[1] + m[2] + m[3] + m[4] + m[5] + m[6]
+				if strings.HasSuffix(key, ".") {
 					continue // a prefix completed at run time
 				}
 				if !Has(key) {

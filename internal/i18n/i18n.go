@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/text/language"
+
+	"alumnet/internal/form"
 )
 
 // Lang is a supported interface language.
@@ -59,6 +61,23 @@ func (p Printer) T(key string, args ...any) string {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// Message is a validation message (see internal/form) in p's language.
+func (p Printer) Message(m form.Message) string {
+	if m.N != 0 {
+		return p.T(m.Key, m.N)
+	}
+	return p.T(m.Key)
+}
+
+// Errors translates a form's messages, field by field, for the page.
+func (p Printer) Errors(errs form.Errors) map[string]string {
+	out := make(map[string]string, len(errs))
+	for field, m := range errs {
+		out[field] = p.Message(m)
+	}
+	return out
 }
 
 // Has reports whether key is in the catalogue.

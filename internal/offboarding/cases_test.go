@@ -315,7 +315,7 @@ func TestExitInterviewRehireVisibility(t *testing.T) {
 	c := f.start(t, "resignation", "2026-08-31")
 	x := offboarding.ExitInterview{Highlights: "Het team", Improvements: "Onboarding", WouldRecommend: "yes", OpenToContact: "yes",
 		Rehire: "review"}
-	if errs := x.Validate(true); errs["rehire_reason"] == "" {
+	if errs := x.Validate(true); !errs.Has("rehire_reason") {
 		t.Fatal("review without a reason accepted")
 	}
 	x.RehireReason = "Eerst gesprek met de teamleider"

@@ -12,6 +12,7 @@ import (
 
 	"alumnet/internal/audit"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/people"
 	"alumnet/internal/portal"
 	"alumnet/internal/units"
@@ -124,10 +125,10 @@ type CohortEntry struct {
 	New bool `json:"new,omitempty"`
 	// Graduates: a study affiliation is (to be) ended as graduated, or
 	// created so; false when nothing is written for this person.
-	Graduates bool              `json:"graduates,omitempty"`
-	Outcome   string            `json:"outcome"`
-	Reason    string            `json:"reason,omitempty"`
-	Errors    map[string]string `json:"errors,omitempty"` // CSV field → message key
+	Graduates bool        `json:"graduates,omitempty"`
+	Outcome   string      `json:"outcome"`
+	Reason    string      `json:"reason,omitempty"`
+	Errors    form.Errors `json:"errors,omitempty"` // CSV field → message
 	// Err is the failure behind CohortReasonFailed, for the log.
 	Err error `json:"-"`
 
@@ -316,7 +317,7 @@ func (s *Store) planCohortCSV(ctx context.Context, sc units.Scope, req CohortReq
 		}
 		if len(e.Errors) == 0 {
 			if line, dup := firstRow[key]; dup {
-				e.Errors[field] = "cohort.err.duplicate|" + strconv.Itoa(line)
+				e.Errors.AddN(field, "cohort.err.duplicate", line)
 			} else {
 				firstRow[key] = r.Line
 				if r.Email != "" {
@@ -479,7 +480,7 @@ func (s *Store) cohortMatchName(ctx context.Context, sc units.Scope, req CohortR
 		found[0].inScope = true
 		return &found[0], nil
 	}
-	e.Errors = map[string]string{"email": "cohort.err.ambiguous"}
+	e.Errors = form.Of("email", "cohort.err.ambiguous")
 	e.Outcome, e.Reason = CohortError, CohortReasonInvalid
 	return nil, nil
 }

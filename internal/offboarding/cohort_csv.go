@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"alumnet/internal/form"
 	"alumnet/internal/people"
 )
 
@@ -56,27 +57,17 @@ func (r *CohortRow) Normalize() {
 }
 
 // Validate returns field → message key for every problem of the row.
-func (r CohortRow) Validate() map[string]string {
-	errs := map[string]string{}
-	need := func(field, v string, max int) {
-		switch {
-		case v == "":
-			errs[field] = "err.required"
-		case utf8.RuneCountInString(v) > max:
-			errs[field] = fmt.Sprintf("err.too_long|%d", max)
-		}
-	}
-	need("first_name", r.FirstName, 100)
-	need("last_name", r.LastName, 100)
+func (r CohortRow) Validate() form.Errors {
+	errs := form.Errors{}
+	errs.Line("first_name", r.FirstName, 100, true)
+	errs.Line("last_name", r.LastName, 100, true)
 	if r.Email != "" && !people.ValidEmail(r.Email) {
-		errs["email"] = "err.email"
+		errs.Add("email", "err.email")
 	}
 	if r.Language != "nl" && r.Language != "en" {
-		errs["language"] = "cohort.err.language"
+		errs.Add("language", "cohort.err.language")
 	}
-	if utf8.RuneCountInString(r.StudentNumber) > 40 {
-		errs["student_number"] = "err.too_long|40"
-	}
+	errs.Line("student_number", r.StudentNumber, 40, false)
 	return errs
 }
 

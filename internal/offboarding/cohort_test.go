@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"alumnet/internal/consent"
+	"alumnet/internal/form"
 	"alumnet/internal/offboarding"
 	"alumnet/internal/people"
 	"alumnet/internal/pgtest"
@@ -80,15 +81,15 @@ func TestParseCohortCSV(t *testing.T) {
 func TestCohortRowValidate(t *testing.T) {
 	tests := []struct {
 		row  offboarding.CohortRow
-		want map[string]string
+		want form.Errors
 	}{
-		{offboarding.CohortRow{FirstName: "A", LastName: "B", Email: "a@example.nl", Language: "nl"}, map[string]string{}},
-		{offboarding.CohortRow{FirstName: "A", LastName: "B", Language: "en"}, map[string]string{}}, // no address is allowed
-		{offboarding.CohortRow{LastName: "B", Email: "a@example", Language: "nl"}, map[string]string{"first_name": "err.required", "email": "err.email"}},
+		{offboarding.CohortRow{FirstName: "A", LastName: "B", Email: "a@example.nl", Language: "nl"}, form.Errors{}},
+		{offboarding.CohortRow{FirstName: "A", LastName: "B", Language: "en"}, form.Errors{}}, // no address is allowed
+		{offboarding.CohortRow{LastName: "B", Email: "a@example", Language: "nl"}, form.Errors{"first_name": {Key: "err.required"}, "email": {Key: "err.email"}}},
 		{offboarding.CohortRow{FirstName: strings.Repeat("x", 101), LastName: "B", Language: "de"},
-			map[string]string{"first_name": "err.too_long|100", "language": "cohort.err.language"}},
+			form.Errors{"first_name": {Key: "err.too_long", N: 100}, "language": {Key: "cohort.err.language"}}},
 		{offboarding.CohortRow{FirstName: "A", LastName: "B", Language: "nl", StudentNumber: strings.Repeat("9", 41)},
-			map[string]string{"student_number": "err.too_long|40"}},
+			form.Errors{"student_number": {Key: "err.too_long", N: 40}}},
 	}
 	for i, tt := range tests {
 		if got := tt.row.Validate(); !reflect.DeepEqual(got, tt.want) {
@@ -371,10 +372,10 @@ func TestGraduateCohortFromCSV(t *testing.T) {
 		for _, e := range rep.Entries {
 			byLine[e.Line] = e
 		}
-		if e := byLine[3]; e.Outcome != offboarding.CohortError || !reflect.DeepEqual(e.Errors, map[string]string{"first_name": "err.required", "email": "err.email"}) {
+		if e := byLine[3]; e.Outcome != offboarding.CohortError || !reflect.DeepEqual(e.Errors, form.Errors{"first_name": {Key: "err.required"}, "email": {Key: "err.email"}}) {
 			t.Errorf("row 3: %+v", e)
 		}
-		if e := byLine[4]; e.Outcome != offboarding.CohortError || e.Errors["email"] != "cohort.err.duplicate|2" {
+		if e := byLine[4]; e.Outcome != offboarding.CohortError || e.Errors["email"] != (form.Message{Key: "cohort.err.duplicate", N: 2}) {
 			t.Errorf("row 4: %+v", e)
 		}
 		// Someone outside the coordinator's units: the row reads exactly
@@ -511,7 +512,7 @@ func TestGraduateCohortFromCSV(t *testing.T) {
 		f.person(t, "Piet", "", "nl", study(f.care, "2025", "2022-09-01", "", ""))
 		f.person(t, "Piet", "", "nl", study(f.care, "2025", "2022-09-01", "", ""))
 		rep, err := f.store.PlanCohort(ctx, units.Everyone(), req(csv("Piet;Jansen;;nl")))
-		if err != nil || rep.Entries[0].Errors["email"] != "cohort.err.ambiguous" || rep.Valid() {
+		if err != nil || rep.Entries[0].Errors.Key("email") != "cohort.err.ambiguous" || rep.Valid() {
 			t.Errorf("ambiguous: %+v %v", rep.Entries, err)
 		}
 	})

@@ -7,12 +7,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/people"
 	"alumnet/internal/portal"
 	"alumnet/internal/units"
@@ -47,27 +47,25 @@ func (x *ExitInterview) Normalize() {
 
 // Validate returns field → message key. hr says whether rehire
 // eligibility is part of the form.
-func (x ExitInterview) Validate(hr bool) map[string]string {
-	errs := map[string]string{}
-	for field, v := range map[string]string{"highlights": x.Highlights, "improvements": x.Improvements, "takeaways": x.Takeaways} {
-		if utf8.RuneCountInString(v) > 5000 {
-			errs[field] = "err.too_long|5000"
-		}
-	}
+func (x ExitInterview) Validate(hr bool) form.Errors {
+	errs := form.Errors{}
+	errs.Text("highlights", x.Highlights, 5000, false)
+	errs.Text("improvements", x.Improvements, 5000, false)
+	errs.Text("takeaways", x.Takeaways, 5000, false)
 	if x.WouldRecommend != "" && !slices.Contains(RecommendValues, x.WouldRecommend) {
-		errs["would_recommend"] = "err.choice"
+		errs.Add("would_recommend", "err.choice")
 	}
 	if x.OpenToContact != "" && x.OpenToContact != "yes" && x.OpenToContact != "no" {
-		errs["open_to_contact"] = "err.choice"
+		errs.Add("open_to_contact", "err.choice")
 	}
 	if hr {
 		switch {
 		case x.Rehire != "" && !slices.Contains(RehireValues, x.Rehire):
-			errs["rehire"] = "err.choice"
+			errs.Add("rehire", "err.choice")
 		case (x.Rehire == "not_eligible" || x.Rehire == "review") && x.RehireReason == "":
-			errs["rehire_reason"] = "offboarding.err.rehire_reason"
-		case utf8.RuneCountInString(x.RehireReason) > 2000:
-			errs["rehire_reason"] = "err.too_long|2000"
+			errs.Add("rehire_reason", "offboarding.err.rehire_reason")
+		default:
+			errs.Text("rehire_reason", x.RehireReason, 2000, false)
 		}
 	}
 	return errs

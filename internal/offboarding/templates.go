@@ -11,12 +11,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/people"
 )
 
@@ -44,26 +44,26 @@ func (d *DepartureType) Normalize() {
 
 // Validate returns field → catalogue key for every problem of a departure
 // type; withKey checks the key too (creation: the key is fixed after that).
-func (d DepartureType) Validate(withKey bool) map[string]string {
-	errs := map[string]string{}
+func (d DepartureType) Validate(withKey bool) form.Errors {
+	errs := form.Errors{}
 	if withKey {
 		switch {
 		case d.Key == "":
-			errs["key"] = "err.required"
+			errs.Add("key", "err.required")
 		case !typeKeyRE.MatchString(d.Key):
-			errs["key"] = "offboarding.admin.err.key"
+			errs.Add("key", "offboarding.admin.err.key")
 		}
 	}
-	requiredText(errs, "name_nl", d.NameNL, MaxTypeName)
-	requiredText(errs, "name_en", d.NameEN, MaxTypeName)
+	errs.Line("name_nl", d.NameNL, MaxTypeName, true)
+	errs.Line("name_en", d.NameEN, MaxTypeName, true)
 	if !slices.Contains(Audiences, d.Audience) {
-		errs["audience"] = "err.choice"
+		errs.Add("audience", "err.choice")
 	}
 	if !slices.Contains(people.LeavingReasons, d.LeavingReason) {
-		errs["leaving_reason"] = "err.choice"
+		errs.Add("leaving_reason", "err.choice")
 	}
 	if d.SortOrder < -MaxSortAbs || d.SortOrder > MaxSortAbs {
-		errs["sort_order"] = "offboarding.admin.err.sort_order"
+		errs.Add("sort_order", "offboarding.admin.err.sort_order")
 	}
 	return errs
 }
@@ -88,34 +88,22 @@ func trimText(s string) string {
 // Validate returns field → catalogue key for every problem of a checklist
 // item. The due offset is in days from the leaving date, at most a year
 // either way.
-func (t TemplateItem) Validate() map[string]string {
-	errs := map[string]string{}
-	requiredText(errs, "title_nl", t.TitleNL, MaxItemTitle)
-	requiredText(errs, "title_en", t.TitleEN, MaxItemTitle)
-	for field, v := range map[string]string{"description_nl": t.DescriptionNL, "description_en": t.DescriptionEN} {
-		if utf8.RuneCountInString(v) > MaxDescription {
-			errs[field] = fmt.Sprintf("err.too_long|%d", MaxDescription)
-		}
-	}
+func (t TemplateItem) Validate() form.Errors {
+	errs := form.Errors{}
+	errs.Line("title_nl", t.TitleNL, MaxItemTitle, true)
+	errs.Line("title_en", t.TitleEN, MaxItemTitle, true)
+	errs.Text("description_nl", t.DescriptionNL, MaxDescription, false)
+	errs.Text("description_en", t.DescriptionEN, MaxDescription, false)
 	if !slices.Contains(Roles, t.Role) {
-		errs["role"] = "err.choice"
+		errs.Add("role", "err.choice")
 	}
 	if !slices.Contains(Kinds, t.Kind) {
-		errs["kind"] = "err.choice"
+		errs.Add("kind", "err.choice")
 	}
 	if t.OffsetDays < -MaxOffsetDays || t.OffsetDays > MaxOffsetDays {
-		errs["offset_days"] = "offboarding.admin.err.offset"
+		errs.Add("offset_days", "offboarding.admin.err.offset")
 	}
 	return errs
-}
-
-func requiredText(errs map[string]string, field, v string, max int) {
-	switch {
-	case v == "":
-		errs[field] = "err.required"
-	case utf8.RuneCountInString(v) > max:
-		errs[field] = fmt.Sprintf("err.too_long|%d", max)
-	}
 }
 
 // Archived reports whether the item is archived: kept for the record, not

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"alumnet/internal/audit"
+	"alumnet/internal/form"
 	"alumnet/internal/offboarding"
 	"alumnet/internal/pgtest"
 	"alumnet/internal/units"
@@ -147,24 +148,24 @@ func TestDepartureTypeValidate(t *testing.T) {
 		name    string
 		change  func(*offboarding.DepartureType)
 		withKey bool
-		want    map[string]string
+		want    form.Errors
 	}{
-		{"valid", func(*offboarding.DepartureType) {}, true, map[string]string{}},
-		{"key required", func(d *offboarding.DepartureType) { d.Key = "" }, true, map[string]string{"key": "err.required"}},
-		{"key too short", func(d *offboarding.DepartureType) { d.Key = "s" }, true, map[string]string{"key": "offboarding.admin.err.key"}},
-		{"key starts with a digit", func(d *offboarding.DepartureType) { d.Key = "2nd_career" }, true, map[string]string{"key": "offboarding.admin.err.key"}},
-		{"key with a dash", func(d *offboarding.DepartureType) { d.Key = "early-retirement" }, true, map[string]string{"key": "offboarding.admin.err.key"}},
-		{"key too long", func(d *offboarding.DepartureType) { d.Key = "a" + strings.Repeat("b", 40) }, true, map[string]string{"key": "offboarding.admin.err.key"}},
-		{"key of 40 characters", func(d *offboarding.DepartureType) { d.Key = "a" + strings.Repeat("b", 39) }, true, map[string]string{}},
-		{"key not checked on update", func(d *offboarding.DepartureType) { d.Key = "" }, false, map[string]string{}},
+		{"valid", func(*offboarding.DepartureType) {}, true, form.Errors{}},
+		{"key required", func(d *offboarding.DepartureType) { d.Key = "" }, true, form.Of("key", "err.required")},
+		{"key too short", func(d *offboarding.DepartureType) { d.Key = "s" }, true, form.Of("key", "offboarding.admin.err.key")},
+		{"key starts with a digit", func(d *offboarding.DepartureType) { d.Key = "2nd_career" }, true, form.Of("key", "offboarding.admin.err.key")},
+		{"key with a dash", func(d *offboarding.DepartureType) { d.Key = "early-retirement" }, true, form.Of("key", "offboarding.admin.err.key")},
+		{"key too long", func(d *offboarding.DepartureType) { d.Key = "a" + strings.Repeat("b", 40) }, true, form.Of("key", "offboarding.admin.err.key")},
+		{"key of 40 characters", func(d *offboarding.DepartureType) { d.Key = "a" + strings.Repeat("b", 39) }, true, form.Errors{}},
+		{"key not checked on update", func(d *offboarding.DepartureType) { d.Key = "" }, false, form.Errors{}},
 		{"names required", func(d *offboarding.DepartureType) { d.NameNL, d.NameEN = "", "" }, true,
-			map[string]string{"name_nl": "err.required", "name_en": "err.required"}},
-		{"name of 100 characters", func(d *offboarding.DepartureType) { d.NameEN = strings.Repeat("é", 100) }, true, map[string]string{}},
-		{"name too long", func(d *offboarding.DepartureType) { d.NameNL = strings.Repeat("é", 101) }, true, map[string]string{"name_nl": "err.too_long|100"}},
-		{"unknown audience", func(d *offboarding.DepartureType) { d.Audience = "club" }, true, map[string]string{"audience": "err.choice"}},
-		{"unknown leaving reason", func(d *offboarding.DepartureType) { d.LeavingReason = "bored" }, true, map[string]string{"leaving_reason": "err.choice"}},
+			form.Errors{"name_nl": {Key: "err.required"}, "name_en": {Key: "err.required"}}},
+		{"name of 100 characters", func(d *offboarding.DepartureType) { d.NameEN = strings.Repeat("é", 100) }, true, form.Errors{}},
+		{"name too long", func(d *offboarding.DepartureType) { d.NameNL = strings.Repeat("é", 101) }, true, form.Errors{"name_nl": {Key: "err.too_long", N: 100}}},
+		{"unknown audience", func(d *offboarding.DepartureType) { d.Audience = "club" }, true, form.Of("audience", "err.choice")},
+		{"unknown leaving reason", func(d *offboarding.DepartureType) { d.LeavingReason = "bored" }, true, form.Of("leaving_reason", "err.choice")},
 		{"sort order out of range", func(d *offboarding.DepartureType) { d.SortOrder = -100001 }, true,
-			map[string]string{"sort_order": "offboarding.admin.err.sort_order"}},
+			form.Of("sort_order", "offboarding.admin.err.sort_order")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,24 +189,24 @@ func TestTemplateItemValidate(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(*offboarding.TemplateItem)
-		want   map[string]string
+		want   form.Errors
 	}{
-		{"valid", func(*offboarding.TemplateItem) {}, map[string]string{}},
+		{"valid", func(*offboarding.TemplateItem) {}, form.Errors{}},
 		{"titles required", func(it *offboarding.TemplateItem) { it.TitleNL, it.TitleEN = "", "" },
-			map[string]string{"title_nl": "err.required", "title_en": "err.required"}},
-		{"title of 200 characters", func(it *offboarding.TemplateItem) { it.TitleNL = strings.Repeat("ë", 200) }, map[string]string{}},
-		{"title too long", func(it *offboarding.TemplateItem) { it.TitleEN = strings.Repeat("x", 201) }, map[string]string{"title_en": "err.too_long|200"}},
-		{"descriptions optional", func(it *offboarding.TemplateItem) { it.DescriptionNL, it.DescriptionEN = "", "" }, map[string]string{}},
+			form.Errors{"title_nl": {Key: "err.required"}, "title_en": {Key: "err.required"}}},
+		{"title of 200 characters", func(it *offboarding.TemplateItem) { it.TitleNL = strings.Repeat("ë", 200) }, form.Errors{}},
+		{"title too long", func(it *offboarding.TemplateItem) { it.TitleEN = strings.Repeat("x", 201) }, form.Errors{"title_en": {Key: "err.too_long", N: 200}}},
+		{"descriptions optional", func(it *offboarding.TemplateItem) { it.DescriptionNL, it.DescriptionEN = "", "" }, form.Errors{}},
 		{"description too long", func(it *offboarding.TemplateItem) { it.DescriptionNL = strings.Repeat("x", 2001) },
-			map[string]string{"description_nl": "err.too_long|2000"}},
-		{"unknown role", func(it *offboarding.TemplateItem) { it.Role = "ceo" }, map[string]string{"role": "err.choice"}},
-		{"unknown kind", func(it *offboarding.TemplateItem) { it.Kind = "party" }, map[string]string{"kind": "err.choice"}},
-		{"a year before", func(it *offboarding.TemplateItem) { it.OffsetDays = -365 }, map[string]string{}},
-		{"a year after", func(it *offboarding.TemplateItem) { it.OffsetDays = 365 }, map[string]string{}},
+			form.Errors{"description_nl": {Key: "err.too_long", N: 2000}}},
+		{"unknown role", func(it *offboarding.TemplateItem) { it.Role = "ceo" }, form.Of("role", "err.choice")},
+		{"unknown kind", func(it *offboarding.TemplateItem) { it.Kind = "party" }, form.Of("kind", "err.choice")},
+		{"a year before", func(it *offboarding.TemplateItem) { it.OffsetDays = -365 }, form.Errors{}},
+		{"a year after", func(it *offboarding.TemplateItem) { it.OffsetDays = 365 }, form.Errors{}},
 		{"more than a year before", func(it *offboarding.TemplateItem) { it.OffsetDays = -366 },
-			map[string]string{"offset_days": "offboarding.admin.err.offset"}},
+			form.Of("offset_days", "offboarding.admin.err.offset")},
 		{"more than a year after", func(it *offboarding.TemplateItem) { it.OffsetDays = 366 },
-			map[string]string{"offset_days": "offboarding.admin.err.offset"}},
+			form.Of("offset_days", "offboarding.admin.err.offset")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

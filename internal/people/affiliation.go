@@ -8,12 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/units"
 )
 
@@ -81,38 +81,36 @@ type AffiliationInput struct {
 }
 
 // Validate checks the form and returns field → message key.
-func (in AffiliationInput) Validate() map[string]string {
-	errs := map[string]string{}
+func (in AffiliationInput) Validate() form.Errors {
+	errs := form.Errors{}
 	if !slices.Contains(Kinds, in.Kind) {
-		errs["kind"] = "err.choice"
+		errs.Add("kind", "err.choice")
 	}
 	if _, err := strconv.ParseInt(in.UnitID, 10, 64); err != nil {
-		errs["unit_id"] = "err.required"
+		errs.Add("unit_id", "err.required")
 	}
 	start, okStart := parseDate(in.StartDate)
 	end, okEnd := parseDate(in.EndDate)
 	if !okStart {
-		errs["start_date"] = "err.date"
+		errs.Add("start_date", "err.date")
 	}
 	if !okEnd {
-		errs["end_date"] = "err.date"
+		errs.Add("end_date", "err.date")
 	}
 	if okStart && okEnd && start != nil && end != nil && end.Before(*start) {
-		errs["end_date"] = "err.end_before_start"
+		errs.Add("end_date", "err.end_before_start")
 	}
-	if utf8.RuneCountInString(strings.TrimSpace(in.Role)) > 200 {
-		errs["role"] = "err.too_long|200"
-	}
+	errs.Line("role", strings.TrimSpace(in.Role), 200, false)
 	if c := strings.TrimSpace(in.Crebo); c != "" && (len(c) != 5 || strings.Trim(c, "0123456789") != "") {
-		errs["crebo"] = "err.crebo"
+		errs.Add("crebo", "err.crebo")
 	}
 	if y := strings.TrimSpace(in.CohortYear); y != "" {
 		if n, err := strconv.Atoi(y); err != nil || n < 1900 || n > 2200 {
-			errs["cohort_year"] = "err.year"
+			errs.Add("cohort_year", "err.year")
 		}
 	}
 	if in.LeavingReason != "" && !slices.Contains(LeavingReasons, in.LeavingReason) {
-		errs["leaving_reason"] = "err.choice"
+		errs.Add("leaving_reason", "err.choice")
 	}
 	return errs
 }

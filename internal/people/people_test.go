@@ -391,7 +391,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.in.Validate()[tt.field]; got != tt.key {
+			if got := tt.in.Validate().Key(tt.field); got != tt.key {
 				t.Fatalf("Validate()[%s] = %q, want %q", tt.field, got, tt.key)
 			}
 		})
@@ -409,7 +409,7 @@ func TestValidate(t *testing.T) {
 		{people.AffiliationInput{Kind: "study", UnitID: "1", CohortYear: "20"}, "cohort_year", "err.year"},
 	}
 	for _, tt := range aff {
-		if got := tt.in.Validate()[tt.field]; got != tt.key {
+		if got := tt.in.Validate().Key(tt.field); got != tt.key {
 			t.Errorf("%+v: Validate()[%s] = %q, want %q", tt.in, tt.field, got, tt.key)
 		}
 	}

@@ -15,13 +15,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/units"
 )
 
@@ -176,55 +176,42 @@ func (in *Input) Normalize() {
 }
 
 // Validate returns field → message key for every problem (see i18n).
-func (in Input) Validate() map[string]string {
-	errs := map[string]string{}
-	need := func(field, v string, max int) {
-		switch {
-		case v == "":
-			errs[field] = "err.required"
-		case utf8.RuneCountInString(v) > max:
-			errs[field] = fmt.Sprintf("err.too_long|%d", max)
-		}
-	}
-	limit := func(field, v string, max int) {
-		if utf8.RuneCountInString(v) > max {
-			errs[field] = fmt.Sprintf("err.too_long|%d", max)
-		}
-	}
-	need("first_name", in.FirstName, 100)
-	need("last_name", in.LastName, 100)
+func (in Input) Validate() form.Errors {
+	errs := form.Errors{}
+	errs.Line("first_name", in.FirstName, 100, true)
+	errs.Line("last_name", in.LastName, 100, true)
 	if in.PrimaryEmail != "" && !ValidEmail(in.PrimaryEmail) {
-		errs["primary_email"] = "err.email"
+		errs.Add("primary_email", "err.email")
 	}
 	for _, e := range in.OtherEmails {
 		if !ValidEmail(e) {
-			errs["other_emails"] = "err.email"
+			errs.Add("other_emails", "err.email")
 		}
 	}
-	limit("phone", in.Phone, 40)
-	limit("city", in.City, 100)
-	limit("employer", in.Employer, 200)
-	limit("job_title", in.JobTitle, 200)
-	limit("sector", in.Sector, 100)
+	errs.Line("phone", in.Phone, 40, false)
+	errs.Line("city", in.City, 100, false)
+	errs.Line("employer", in.Employer, 200, false)
+	errs.Line("job_title", in.JobTitle, 200, false)
+	errs.Line("sector", in.Sector, 100, false)
 	if in.LinkedInURL != "" && !validURL(in.LinkedInURL) {
-		errs["linkedin_url"] = "err.url"
+		errs.Add("linkedin_url", "err.url")
 	}
 	if in.Language != "nl" && in.Language != "en" {
-		errs["language"] = "err.choice"
+		errs.Add("language", "err.choice")
 	}
 	for _, o := range in.Offers {
 		if !slices.Contains(Offers, o) {
-			errs["offers"] = "err.choice"
+			errs.Add("offers", "err.choice")
 		}
 	}
 	for _, n := range in.Needs {
 		if !slices.Contains(Needs, n) {
-			errs["needs"] = "err.choice"
+			errs.Add("needs", "err.choice")
 		}
 	}
 	for _, t := range in.Tags {
-		if utf8.RuneCountInString(t) > 60 {
-			errs["tags"] = "err.too_long|60"
+		if !errs.Line("tags", t, 60, false) {
+			break
 		}
 	}
 	return errs

@@ -8,13 +8,13 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/consent"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/people"
 )
@@ -120,16 +120,14 @@ func (in *ProfileInput) Normalize() {
 }
 
 // Validate returns field → message key, with the registry's rules.
-func (in ProfileInput) Validate() map[string]string {
+func (in ProfileInput) Validate() form.Errors {
 	pi := people.Input{FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone, City: in.City, Employer: in.Employer,
 		JobTitle: in.JobTitle, Sector: in.Sector, LinkedInURL: in.LinkedInURL, Language: in.Language, Offers: in.Offers, Needs: in.Needs}
 	errs := pi.Validate()
 	if _, ok := i18n.Parse(in.Language); !ok {
-		errs["language"] = "err.choice"
+		errs.Add("language", "err.choice")
 	}
-	if utf8.RuneCountInString(in.Interests) > 1000 {
-		errs["interests"] = "err.too_long|1000"
-	}
+	errs.Text("interests", in.Interests, 1000, false)
 	return errs
 }
 

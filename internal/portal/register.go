@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,6 +14,7 @@ import (
 	"alumnet/internal/auth"
 	"alumnet/internal/consent"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/people"
 	"alumnet/internal/units"
@@ -43,43 +43,35 @@ func (r *Registration) Normalize() {
 
 // Validate returns field → message key. units are the units one may
 // choose; year is the current year.
-func (r Registration) Validate(unitIDs map[int64]bool, year int) map[string]string {
-	errs := map[string]string{}
-	name := func(field, v string) {
-		switch {
-		case v == "":
-			errs[field] = "err.required"
-		case utf8.RuneCountInString(v) > 100:
-			errs[field] = "err.too_long|100"
-		}
-	}
-	name("first_name", r.FirstName)
-	name("last_name", r.LastName)
+func (r Registration) Validate(unitIDs map[int64]bool, year int) form.Errors {
+	errs := form.Errors{}
+	errs.Line("first_name", r.FirstName, 100, true)
+	errs.Line("last_name", r.LastName, 100, true)
 	switch {
 	case r.Email == "":
-		errs["email"] = "err.required"
+		errs.Add("email", "err.required")
 	case !people.ValidEmail(r.Email):
-		errs["email"] = "err.email"
+		errs.Add("email", "err.email")
 	}
 	if _, ok := i18n.Parse(r.Language); !ok {
-		errs["language"] = "err.choice"
+		errs.Add("language", "err.choice")
 	}
 	if r.Kind != "employment" && r.Kind != "study" {
-		errs["kind"] = "err.choice"
+		errs.Add("kind", "err.choice")
 	}
 	if !unitIDs[r.UnitID] {
-		errs["unit_id"] = "err.choice"
+		errs.Add("unit_id", "err.choice")
 	}
 	switch {
 	case r.ToYear == 0:
-		errs["to_year"] = "err.required"
+		errs.Add("to_year", "err.required")
 	case r.ToYear < 1950 || r.ToYear > year+1:
-		errs["to_year"] = "register.err.year"
+		errs.Add("to_year", "register.err.year")
 	}
 	if r.FromYear != 0 && (r.FromYear < 1940 || r.FromYear > year+1) {
-		errs["from_year"] = "register.err.year"
+		errs.Add("from_year", "register.err.year")
 	} else if r.FromYear != 0 && r.ToYear != 0 && r.FromYear > r.ToYear {
-		errs["to_year"] = "register.err.years_order"
+		errs.Add("to_year", "register.err.years_order")
 	}
 	return errs
 }

@@ -15,6 +15,7 @@ import (
 	"alumnet/internal/audit"
 	"alumnet/internal/auth"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/people"
 	"alumnet/internal/sessions"
@@ -41,12 +42,12 @@ type resetRequest struct {
 	From  string    `json:"from"`
 }
 
-func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int, errs map[string]string) error {
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int, errs form.Errors) error {
 	u := currentUser(r)
 	p := s.page(r, "account", "")
 	p.Title = p.T("account.title")
 	return s.render(w, r, status, authpages.Account(p, authpages.AccountData{Name: u.Name, Email: u.Email, Role: u.Role,
-		Language: u.Language, Errors: errs}))
+		Language: u.Language, Errors: p.Errors(errs)}))
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
@@ -61,24 +62,23 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := currentUser(r)
-	pr := i18n.For(langOf(r))
 	current, pw := r.PostForm.Get("current"), r.PostForm.Get("password")
-	errs := map[string]string{}
+	errs := form.Errors{}
 	if current == "" {
-		errs["current"] = pr.T("err.required")
+		errs.Add("current", "err.required")
 	} else {
 		err := s.users.CheckCurrentPassword(r.Context(), u.ID, current, s.clientKey(r))
 		var throttled *auth.ThrottledError
 		switch {
 		case errors.As(err, &throttled):
-			errs["current"] = pr.T("login.throttled", max(1, int(throttled.RetryAfter.Round(time.Minute)/time.Minute)))
+			errs.AddN("current", "login.throttled", max(1, int(throttled.RetryAfter.Round(time.Minute)/time.Minute)))
 		case errors.Is(err, auth.ErrBadCredentials):
-			errs["current"] = pr.T("account.password.wrong")
+			errs.Add("current", "account.password.wrong")
 		case err != nil:
 			return err
 		}
 	}
-	for k, v := range s.passwordErrors(pr, pw, r.PostForm.Get("confirm"), u.Email) {
+	for k, v := range s.passwordErrors(pw, r.PostForm.Get("confirm"), u.Email) {
 		errs[k] = v
 	}
 	if len(errs) > 0 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"alumnet/internal/audit"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	admintpl "alumnet/templates/admin"
 	"alumnet/templates/layout"
@@ -82,26 +83,26 @@ func auditActions() []string {
 }
 
 // auditFilter reads the filter form; errs has a message per bad field.
-func auditFilter(d admintpl.AuditData, actions []string) (audit.Filter, map[string]string) {
+func auditFilter(d admintpl.AuditData, actions []string) (audit.Filter, form.Errors) {
 	f := audit.Filter{Limit: auditPageSize}
-	errs := map[string]string{}
+	errs := form.Errors{}
 	if d.UserID != "" {
 		id, err := strconv.ParseInt(d.UserID, 10, 64)
 		if err != nil || id <= 0 {
-			errs["user"] = "err.choice"
+			errs.Add("user", "err.choice")
 		}
 		f.ActorID = id
 	}
 	if d.PersonID != "" {
 		id, err := strconv.ParseInt(d.PersonID, 10, 64)
 		if err != nil || id <= 0 {
-			errs["person"] = "audit.err.person"
+			errs.Add("person", "audit.err.person")
 		}
 		f.PersonID = id
 	}
 	if d.Action != "" {
 		if !slices.Contains(actions, d.Action) {
-			errs["action"] = "err.choice"
+			errs.Add("action", "err.choice")
 		}
 		f.Action = d.Action
 	}
@@ -109,19 +110,19 @@ func auditFilter(d admintpl.AuditData, actions []string) (audit.Filter, map[stri
 	if d.From != "" {
 		t, err := time.ParseInLocation(time.DateOnly, d.From, loc)
 		if err != nil {
-			errs["from"] = "err.date"
+			errs.Add("from", "err.date")
 		}
 		f.From = t
 	}
 	if d.To != "" {
 		t, err := time.ParseInLocation(time.DateOnly, d.To, loc)
 		if err != nil {
-			errs["to"] = "err.date"
+			errs.Add("to", "err.date")
 		}
 		f.To = t.AddDate(0, 0, 1) // the whole day: the filter's To is exclusive
 	}
-	if errs["from"] == "" && errs["to"] == "" && !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		errs["to"] = "audit.err.range"
+	if !errs.Has("from") && !errs.Has("to") && !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		errs.Add("to", "audit.err.range")
 	}
 	return f, errs
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"alumnet/internal/form"
 	"alumnet/internal/offboarding"
 	admintpl "alumnet/templates/admin"
 )
@@ -48,10 +49,10 @@ func parseDepartureTypeForm(r *http.Request) (departureTypeForm, error) {
 }
 
 // Validate checks the form; the key only on creation.
-func (f departureTypeForm) Validate(isNew bool) map[string]string {
+func (f departureTypeForm) Validate(isNew bool) form.Errors {
 	errs := f.In.Validate(isNew)
 	if f.sortErr {
-		errs["sort_order"] = "offboarding.admin.err.sort_order"
+		errs.Add("sort_order", "offboarding.admin.err.sort_order")
 	}
 	return errs
 }
@@ -101,15 +102,15 @@ func parseChecklistItemForm(r *http.Request) (checklistItemForm, error) {
 }
 
 // Validate checks the form and the item.
-func (f checklistItemForm) Validate() map[string]string {
+func (f checklistItemForm) Validate() form.Errors {
 	errs := f.In.Validate()
 	switch {
 	case f.When != "before" && f.When != "on" && f.When != "after":
-		errs["offset_when"] = "err.choice"
+		errs.Add("offset_when", "err.choice")
 	case f.When != "on" && f.DaysRaw == "":
-		errs["offset_days"] = "err.required"
+		errs.Add("offset_days", "err.required")
 	case f.daysErr:
-		errs["offset_days"] = "offboarding.admin.err.offset"
+		errs.Add("offset_days", "offboarding.admin.err.offset")
 	}
 	return errs
 }
@@ -140,7 +141,7 @@ func (s *Server) offboardingTypes(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, r, http.StatusOK, admintpl.OffboardingTypes(p, admintpl.OffboardingTypesData{Types: types, Counts: counts}))
 }
 
-func (s *Server) renderDepartureTypeForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.DepartureTypeFormData, errs map[string]string) error {
+func (s *Server) renderDepartureTypeForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.DepartureTypeFormData, errs form.Errors) error {
 	p := s.page(r, "admin.offboarding", "")
 	if d.New() {
 		p.Title = p.T("offboarding.admin.type.new_title")
@@ -175,7 +176,7 @@ func (s *Server) departureTypeCreate(w http.ResponseWriter, r *http.Request) err
 		saved, err = s.offboarding.CreateDepartureType(r.Context(), currentUser(r).ID, f.In)
 		switch {
 		case errors.Is(err, offboarding.ErrDuplicateType):
-			errs["key"] = "offboarding.admin.err.duplicate"
+			errs.Add("key", "offboarding.admin.err.duplicate")
 		case err != nil:
 			return err
 		}
@@ -249,7 +250,7 @@ func (s *Server) checklistShow(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, admintpl.Checklist(p, d))
 }
 
-func (s *Server) renderChecklistItemForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.ChecklistItemFormData, errs map[string]string) error {
+func (s *Server) renderChecklistItemForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.ChecklistItemFormData, errs form.Errors) error {
 	p := s.page(r, "admin.offboarding", "")
 	if d.New() {
 		p.Title = p.T("offboarding.admin.item.new_title")
@@ -289,7 +290,7 @@ func (s *Server) checklistItemCreate(w http.ResponseWriter, r *http.Request) err
 		saved, err = s.offboarding.CreateTemplateItem(r.Context(), currentUser(r).ID, f.In)
 		switch {
 		case errors.Is(err, offboarding.ErrKindTaken):
-			errs["kind"] = "offboarding.admin.err.kind_taken"
+			errs.Add("kind", "offboarding.admin.err.kind_taken")
 		case errors.Is(err, offboarding.ErrNotFound):
 			return errNotFound()
 		case err != nil:
@@ -351,7 +352,7 @@ func (s *Server) checklistItemUpdate(w http.ResponseWriter, r *http.Request) err
 		saved, err = s.offboarding.UpdateTemplateItem(r.Context(), currentUser(r).ID, it.ID, f.In)
 		switch {
 		case errors.Is(err, offboarding.ErrKindTaken):
-			errs["kind"] = "offboarding.admin.err.kind_taken"
+			errs.Add("kind", "offboarding.admin.err.kind_taken")
 		case errors.Is(err, offboarding.ErrNotFound):
 			return errNotFound()
 		case err != nil:

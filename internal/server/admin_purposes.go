@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"alumnet/internal/consent"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	admintpl "alumnet/templates/admin"
 )
@@ -47,10 +48,10 @@ func parsePurposeForm(r *http.Request) (purposeForm, error) {
 }
 
 // Validate checks the form; the key only on creation.
-func (f purposeForm) Validate(isNew bool) map[string]string {
+func (f purposeForm) Validate(isNew bool) form.Errors {
 	errs := f.In.Validate(isNew)
 	if f.sortErr {
-		errs["sort_order"] = "consent.err.sort_order"
+		errs.Add("sort_order", "consent.err.sort_order")
 	}
 	return errs
 }
@@ -65,7 +66,7 @@ func (s *Server) purposesList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, admintpl.Purposes(p, admintpl.PurposesData{Purposes: list}))
 }
 
-func (s *Server) renderPurposeForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.PurposeFormData, errs map[string]string) error {
+func (s *Server) renderPurposeForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.PurposeFormData, errs form.Errors) error {
 	p := s.page(r, "admin.purposes", "")
 	if d.New() {
 		p.Title = p.T("purposes.new.title")
@@ -100,7 +101,7 @@ func (s *Server) purposeCreate(w http.ResponseWriter, r *http.Request) error {
 		pu, err = s.consent.CreatePurpose(r.Context(), currentUser(r).ID, f.In)
 		switch {
 		case errors.Is(err, consent.ErrDuplicateKey):
-			errs["key"] = "purposes.err.duplicate"
+			errs.Add("key", "purposes.err.duplicate")
 		case err != nil:
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"alumnet/internal/erasure"
+	"alumnet/internal/form"
 	"alumnet/internal/retention"
 	admintpl "alumnet/templates/admin"
 )
@@ -15,7 +16,7 @@ import (
 // retentionPreview is how many candidates the dry run lists.
 const retentionPreview = 200
 
-func (s *Server) renderRetention(w http.ResponseWriter, r *http.Request, status int, d admintpl.RetentionData, errs map[string]string) error {
+func (s *Server) renderRetention(w http.ResponseWriter, r *http.Request, status int, d admintpl.RetentionData, errs form.Errors) error {
 	ctx := r.Context()
 	policy, err := s.retention.Policy(ctx)
 	if err != nil {
@@ -57,10 +58,10 @@ func (s *Server) retentionSave(w http.ResponseWriter, r *http.Request) error {
 	d := admintpl.RetentionData{Years: strings.TrimSpace(r.PostForm.Get("inactive_years")), Enabled: r.PostForm.Get("enabled") == "1"}
 	years, err := strconv.Atoi(d.Years)
 	if err != nil || years < retention.MinYears || years > retention.MaxYears {
-		return s.renderRetention(w, r, http.StatusUnprocessableEntity, d, map[string]string{"inactive_years": "retention.err.years"})
+		return s.renderRetention(w, r, http.StatusUnprocessableEntity, d, form.Of("inactive_years", "retention.err.years"))
 	}
 	if err := s.retention.SavePolicy(r.Context(), currentUser(r).ID, d.Enabled, years); errors.Is(err, retention.ErrYears) {
-		return s.renderRetention(w, r, http.StatusUnprocessableEntity, d, map[string]string{"inactive_years": "retention.err.years"})
+		return s.renderRetention(w, r, http.StatusUnprocessableEntity, d, form.Of("inactive_years", "retention.err.years"))
 	} else if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"alumnet/internal/audit"
+	"alumnet/internal/form"
 	"alumnet/internal/units"
 	admintpl "alumnet/templates/admin"
 	"alumnet/templates/layout"
@@ -40,19 +41,14 @@ func parseUnitForm(r *http.Request) (unitForm, error) {
 
 // Validate checks what can be checked without the database; the store
 // refuses duplicates and cycles.
-func (f unitForm) Validate() map[string]string {
-	errs := map[string]string{}
-	switch {
-	case f.Name == "":
-		errs["name"] = "err.required"
-	case len([]rune(f.Name)) > 200:
-		errs["name"] = "err.too_long|200"
-	}
+func (f unitForm) Validate() form.Errors {
+	errs := form.Errors{}
+	errs.Line("name", f.Name, 200, true)
 	if !slices.Contains(units.Kinds, f.Kind) {
-		errs["kind"] = "err.choice"
+		errs.Add("kind", "err.choice")
 	}
 	if f.ParentRaw != "" && f.ParentID == nil {
-		errs["parent_id"] = "err.choice"
+		errs.Add("parent_id", "err.choice")
 	}
 	return errs
 }
@@ -86,7 +82,7 @@ func (s *Server) parentOptions(r *http.Request, self int64) ([]layout.Option, er
 	return opts, nil
 }
 
-func (s *Server) renderUnitForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.UnitFormData, errs map[string]string) error {
+func (s *Server) renderUnitForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.UnitFormData, errs form.Errors) error {
 	var err error
 	if d.Parents, err = s.parentOptions(r, d.Unit.ID); err != nil {
 		return err
@@ -117,9 +113,9 @@ func (s *Server) unitCreate(w http.ResponseWriter, r *http.Request) error {
 		u, err = s.units.Create(r.Context(), f.ParentID, f.Name, f.Kind)
 		switch {
 		case errors.Is(err, units.ErrDuplicateName):
-			errs["name"] = "units.err.duplicate"
+			errs.Add("name", "units.err.duplicate")
 		case errors.Is(err, units.ErrNotFound):
-			errs["parent_id"] = "units.err.parent"
+			errs.Add("parent_id", "units.err.parent")
 		case err != nil:
 			return err
 		}
@@ -177,7 +173,7 @@ func (s *Server) unitUpdate(w http.ResponseWriter, r *http.Request) error {
 		parent, err := s.units.ByID(r.Context(), *f.ParentID)
 		switch {
 		case errors.Is(err, units.ErrNotFound) || (err == nil && parent.Archived()):
-			errs["parent_id"] = "units.err.parent"
+			errs.Add("parent_id", "units.err.parent")
 		case err != nil:
 			return err
 		}
@@ -186,11 +182,11 @@ func (s *Server) unitUpdate(w http.ResponseWriter, r *http.Request) error {
 		err := s.units.Update(r.Context(), u.ID, f.Name, f.Kind, f.ParentID)
 		switch {
 		case errors.Is(err, units.ErrDuplicateName):
-			errs["name"] = "units.err.duplicate"
+			errs.Add("name", "units.err.duplicate")
 		case errors.Is(err, units.ErrCycle):
-			errs["parent_id"] = "units.err.cycle"
+			errs.Add("parent_id", "units.err.cycle")
 		case errors.Is(err, units.ErrNotFound):
-			errs["parent_id"] = "units.err.parent"
+			errs.Add("parent_id", "units.err.parent")
 		case err != nil:
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 	"alumnet/internal/audit"
 	"alumnet/internal/auth"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/mail"
 	"alumnet/internal/people"
@@ -59,38 +60,33 @@ func parseUserForm(r *http.Request, isNew bool) (userForm, error) {
 
 // Validate checks the form; selectable holds the unit ids that may be
 // chosen (active units, and those the user already has).
-func (f userForm) Validate(selectable map[int64]bool) map[string]string {
-	errs := map[string]string{}
+func (f userForm) Validate(selectable map[int64]bool) form.Errors {
+	errs := form.Errors{}
 	switch {
 	case f.Email == "":
-		errs["email"] = "err.required"
+		errs.Add("email", "err.required")
 	case !people.ValidEmail(f.Email):
-		errs["email"] = "err.email"
+		errs.Add("email", "err.email")
 	}
 	if f.New {
 		if _, ok := i18n.Parse(f.Language); !ok {
-			errs["language"] = "err.choice"
+			errs.Add("language", "err.choice")
 		}
 	}
-	switch {
-	case f.Name == "":
-		errs["name"] = "err.required"
-	case len([]rune(f.Name)) > 200:
-		errs["name"] = "err.too_long|200"
-	}
+	errs.Line("name", f.Name, 200, true)
 	if !slices.Contains(auth.Roles, f.Role) {
-		errs["role"] = "err.choice"
+		errs.Add("role", "err.choice")
 	}
 	if len(f.UnitIDs) != len(f.rawUnits) {
-		errs["units"] = "err.choice"
+		errs.Add("units", "err.choice")
 	}
 	for _, id := range f.UnitIDs {
 		if !selectable[id] {
-			errs["units"] = "err.choice"
+			errs.Add("units", "err.choice")
 		}
 	}
-	if f.Role == auth.RoleCoordinator && len(f.UnitIDs) == 0 && errs["units"] == "" {
-		errs["units"] = "users.err.units_required"
+	if f.Role == auth.RoleCoordinator && len(f.UnitIDs) == 0 && !errs.Has("units") {
+		errs.Add("units", "users.err.units_required")
 	}
 	return errs
 }
@@ -140,7 +136,7 @@ func checkedUnits(ids []int64) map[string]bool {
 	return m
 }
 
-func (s *Server) renderUserForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.UserFormData, errs map[string]string, message string) error {
+func (s *Server) renderUserForm(w http.ResponseWriter, r *http.Request, status int, d admintpl.UserFormData, errs form.Errors, message string) error {
 	var err error
 	var assigned []int64
 	if !d.New {
@@ -196,9 +192,9 @@ func (s *Server) userInvite(w http.ResponseWriter, r *http.Request) error {
 		})
 		switch {
 		case errors.Is(err, auth.ErrEmailTaken):
-			errs["email"] = "users.err.email_taken"
+			errs.Add("email", "users.err.email_taken")
 		case errors.Is(err, mail.ErrInvalid):
-			errs["email"] = "err.email" // an address the mail sender refuses
+			errs.Add("email", "err.email") // an address the mail sender refuses
 		case err != nil:
 			return err
 		}
@@ -321,16 +317,16 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if last {
-			errs["role"] = "users.err.last_admin"
+			errs.Add("role", "users.err.last_admin")
 		}
 	}
 	if len(errs) == 0 && f.Email != u.Email {
 		err := db.InTx(r.Context(), s.pool, func(tx pgx.Tx) error { return s.changeUserEmail(r.Context(), tx, *me, u, f.Email) })
 		switch {
 		case errors.Is(err, auth.ErrEmailTaken):
-			errs["email"] = "users.err.email_taken"
+			errs.Add("email", "users.err.email_taken")
 		case errors.Is(err, mail.ErrInvalid):
-			errs["email"] = "err.email"
+			errs.Add("email", "err.email")
 		case err != nil:
 			return err
 		}

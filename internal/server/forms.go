@@ -9,23 +9,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 )
 
-// translate turns validation results (field → catalogue key, optionally
-// with a number argument after a "|", as in "err.too_long|100") into messages.
-func translate(p i18n.Printer, errs map[string]string) map[string]string {
-	out := make(map[string]string, len(errs))
-	for k, v := range errs {
-		if key, arg, ok := strings.Cut(v, "|"); ok {
-			n, _ := strconv.Atoi(arg)
-			out[k] = p.T(key, n)
-			continue
-		}
-		out[k] = p.T(v)
-	}
-	return out
-}
+// translate turns validation results into messages in the page's language.
+func translate(p i18n.Printer, errs form.Errors) map[string]string { return p.Errors(errs) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 

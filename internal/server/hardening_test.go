@@ -45,6 +45,34 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 	}
 }
 
+// TestInvisibleCharactersAreRefused: a name with a control character or
+// a mark that turns the writing direction around (so that it shows as
+// another name in a list or a spreadsheet) is refused next to the field,
+// on the staff forms and on the public registration, with what was typed
+// kept; a note of several lines keeps its line breaks.
+func TestInvisibleCharactersAreRefused(t *testing.T) {
+	a := newTestApp(t)
+	staff := a.createUser("staff")
+	admin := a.createUser("admin")
+	r := a.seedRegistry()
+	const msg = "onzichtbare tekens"
+	spoof := "Jan\u202Enesnaj" // shows as "Jan jansen" reversed
+	a.run(t, []handlerCase{
+		{name: "person, direction override", as: &staff, method: "POST", path: "/app/people",
+			form: url.Values{"first_name": {spoof}, "last_name": {"Jansen"}, "language": {"nl"}}, wantCode: 422, wantBody: []string{msg, "Jansen"}},
+		{name: "person, a tab in the city", as: &staff, method: "POST", path: "/app/people",
+			form: url.Values{"first_name": {"Jan"}, "last_name": {"Jansen"}, "city": {"Utrecht\t=1"}, "language": {"nl"}}, wantCode: 422, wantBody: []string{msg}},
+		{name: "registration, an isolate", method: "POST", path: "/register",
+			form: url.Values{"first_name": {"Anna"}, "last_name": {"de\u2066Vries"}, "email": {"anna@example.nl"}, "language": {"nl"},
+				"kind": {"study"}, "unit_id": {pid(r.programme.ID)}, "to_year": {"2020"}}, wantCode: 422, wantBody: []string{msg}},
+		{name: "staff user, a line break", as: &admin, method: "POST", path: "/app/admin/users",
+			form: url.Values{"email": {"nieuw@example.nl"}, "name": {"Nieuwe\nGebruiker"}, "role": {"staff"}, "language": {"nl"}}, wantCode: 422,
+			wantBody: []string{msg}},
+		{name: "a plain name passes", as: &staff, method: "POST", path: "/app/people",
+			form: url.Values{"first_name": {"Zoë"}, "last_name": {"Öztürk-de Wit"}, "language": {"nl"}}, wantCode: 303},
+	})
+}
+
 // TestResponseHeaders: one Cache-Control per response (also where both
 // session managers set a cookie), HSTS over https, no directory listing
 // under /static/.

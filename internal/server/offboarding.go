@@ -14,6 +14,7 @@ import (
 
 	"alumnet/internal/audit"
 	"alumnet/internal/auth"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/offboarding"
 	"alumnet/internal/people"
@@ -144,7 +145,7 @@ func (s *Server) offboardingList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, obtpl.List(p, d))
 }
 
-func (s *Server) renderStart(w http.ResponseWriter, r *http.Request, status int, d obtpl.StartData, errs map[string]string) error {
+func (s *Server) renderStart(w http.ResponseWriter, r *http.Request, status int, d obtpl.StartData, errs form.Errors) error {
 	u := currentUser(r)
 	var err error
 	if d.Types, _, err = s.departureTypeOptions(r); err != nil {
@@ -201,7 +202,7 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 	d := obtpl.StartData{PersonID: f.Get("person_id"), FirstName: strings.TrimSpace(f.Get("first_name")), LastName: strings.TrimSpace(f.Get("last_name")),
 		Email: strings.TrimSpace(f.Get("email")), Language: f.Get("language"), Type: f.Get("departure_type"), UnitID: f.Get("unit_id"), Leaving: f.Get("leaving_date"),
 		ManagerID: f.Get("manager_id")}
-	errs := map[string]string{}
+	errs := form.Errors{}
 	var personID int64
 	if d.PersonID != "" {
 		id, err := strconv.ParseInt(d.PersonID, 10, 64)
@@ -220,7 +221,7 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 		in := people.Input{FirstName: d.FirstName, LastName: d.LastName, PrimaryEmail: d.Email, Language: d.Language}
 		in.Normalize()
 		if d.Language != "" && d.Language != "nl" && d.Language != "en" {
-			errs["language"] = "err.choice"
+			errs.Add("language", "err.choice")
 		}
 		for k, v := range in.Validate() {
 			switch k {
@@ -237,20 +238,20 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 	}
 	dt, okType := types[d.Type]
 	if !okType {
-		errs["departure_type"] = "err.choice"
+		errs.Add("departure_type", "err.choice")
 	}
 	unitID, err := strconv.ParseInt(d.UnitID, 10, 64)
 	if err != nil || !s.unitAllowed(r, unitID) {
-		errs["unit_id"] = "err.choice"
+		errs.Add("unit_id", "err.choice")
 	}
 	leaving, err := time.Parse(time.DateOnly, d.Leaving)
 	if err != nil {
-		errs["leaving_date"] = "err.date"
+		errs.Add("leaving_date", "err.date")
 	}
 	var managerID int64
 	if d.ManagerID != "" {
-		if managerID, err = strconv.ParseInt(d.ManagerID, 10, 64); err != nil || errs["unit_id"] != "" || !s.assignableID(r, managerID, unitID) {
-			errs["manager_id"] = "err.choice"
+		if managerID, err = strconv.ParseInt(d.ManagerID, 10, 64); err != nil || errs.Has("unit_id") || !s.assignableID(r, managerID, unitID) {
+			errs.Add("manager_id", "err.choice")
 		}
 	}
 	if len(errs) > 0 {
@@ -265,7 +266,7 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 		}
 		personID, err = s.people.CreatePerson(r.Context(), u.Scope(), u.ID, in, &people.AffiliationInput{Kind: kind, UnitID: d.UnitID})
 		if errors.Is(err, people.ErrEmailTaken) {
-			return s.renderStart(w, r, http.StatusUnprocessableEntity, d, map[string]string{"email": "person.email_taken"})
+			return s.renderStart(w, r, http.StatusUnprocessableEntity, d, form.Of("email", "person.email_taken"))
 		}
 		if err != nil {
 			return err
@@ -275,11 +276,11 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 		UnitID: unitID, LeavingDate: leaving, ManagerID: managerID})
 	switch {
 	case errors.Is(err, offboarding.ErrAlreadyOpen):
-		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, map[string]string{"unit_id": "offboarding.err.already_open"})
+		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, form.Of("unit_id", "offboarding.err.already_open"))
 	case errors.Is(err, offboarding.ErrUnitScope):
-		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, map[string]string{"unit_id": "aff.unit_scope"})
+		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, form.Of("unit_id", "aff.unit_scope"))
 	case errors.Is(err, offboarding.ErrLeavingBeforeStart):
-		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, map[string]string{"leaving_date": "offboarding.err.before_start"})
+		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, form.Of("leaving_date", "offboarding.err.before_start"))
 	case errors.Is(err, offboarding.ErrNotFound):
 		return errNotFound()
 	case err != nil:
@@ -466,7 +467,7 @@ func (s *Server) offboardingInvite(w http.ResponseWriter, r *http.Request) error
 		if errors.Is(err, e) {
 			p := s.page(r, "offboarding", "")
 			return s.renderCase(w, r, http.StatusUnprocessableEntity, obtpl.CaseData{InviteEmail: email,
-				Errors: translate(p.Printer, map[string]string{fe[0]: fe[1]})}, false)
+				Errors: translate(p.Printer, form.Of(fe[0], fe[1]))}, false)
 		}
 	}
 	switch {

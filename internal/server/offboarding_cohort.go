@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/offboarding"
 	"alumnet/internal/sessions"
@@ -39,16 +40,16 @@ type cohortForm struct {
 }
 
 // Validate returns field → message key.
-func (f cohortForm) Validate() map[string]string {
-	errs := map[string]string{}
+func (f cohortForm) Validate() form.Errors {
+	errs := form.Errors{}
 	if _, err := strconv.ParseInt(f.UnitID, 10, 64); err != nil {
-		errs["unit_id"] = "err.required"
+		errs.Add("unit_id", "err.required")
 	}
 	if n, err := strconv.Atoi(f.Year); err != nil || n < 1900 || n > 2200 {
-		errs["year"] = "err.year"
+		errs.Add("year", "err.year")
 	}
 	if d, err := time.Parse(time.DateOnly, f.GraduationDate); err != nil || d.Year() < 1900 || d.Year() > 2200 {
-		errs["graduation_date"] = "err.date"
+		errs.Add("graduation_date", "err.date")
 	}
 	return errs
 }
@@ -80,7 +81,7 @@ func (s *Server) cohortFormData(r *http.Request, f cohortForm, msgs map[string]s
 }
 
 // renderCohortForm shows the form with errs (field → message key, see translate).
-func (s *Server) renderCohortForm(w http.ResponseWriter, r *http.Request, status int, f cohortForm, errs map[string]string) error {
+func (s *Server) renderCohortForm(w http.ResponseWriter, r *http.Request, status int, f cohortForm, errs form.Errors) error {
 	p := s.page(r, "offboarding", "")
 	return s.renderCohortFormMsgs(w, r, status, f, translate(p.Printer, errs))
 }
@@ -110,7 +111,7 @@ func (s *Server) cohortPreview(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseMultipartForm(cohortMaxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		if errors.As(err, &tooBig) {
 			return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, readCohortForm(r),
-				map[string]string{"file": "cohort.csv.too_big|" + strconv.Itoa(offboarding.CohortMaxCSVBytes>>20)})
+				form.Errors{"file": {Key: "cohort.csv.too_big", N: offboarding.CohortMaxCSVBytes >> 20}})
 		}
 		return errBadRequest(err)
 	}
@@ -147,10 +148,10 @@ func (s *Server) cohortPreview(w http.ResponseWriter, r *http.Request) error {
 	rep, err := s.offboarding.PlanCohort(r.Context(), currentUser(r).Scope(), req)
 	switch {
 	case errors.Is(err, offboarding.ErrUnitScope):
-		return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, f, map[string]string{"unit_id": "cohort.err.unit"})
+		return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, f, form.Of("unit_id", "cohort.err.unit"))
 	case errors.Is(err, offboarding.ErrCohortTooLarge):
 		return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, f,
-			map[string]string{"unit_id": "cohort.err.too_large|" + strconv.Itoa(offboarding.CohortMaxRows)})
+			form.Errors{"unit_id": {Key: "cohort.err.too_large", N: offboarding.CohortMaxRows}})
 	}
 	if err != nil {
 		return err
@@ -200,7 +201,7 @@ func (s *Server) cohortConfirm(w http.ResponseWriter, r *http.Request) error {
 	case "csv":
 		req.FromCSV = true
 		if err := json.Unmarshal([]byte(r.PostForm.Get("rows")), &req.Rows); err != nil || len(req.Rows) == 0 || len(req.Rows) > offboarding.CohortMaxRows {
-			return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, f, map[string]string{"file": "cohort.err.rows"})
+			return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, f, form.Of("file", "cohort.err.rows"))
 		}
 	default:
 		return errBadRequest(errors.New("cohort: unknown source"))
@@ -212,10 +213,10 @@ func (s *Server) cohortConfirm(w http.ResponseWriter, r *http.Request) error {
 	rep, err := s.offboarding.GraduateCohort(ctx, u.Scope(), u.ID, req, s.portalMailer())
 	switch {
 	case errors.Is(err, offboarding.ErrUnitScope):
-		return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, f, map[string]string{"unit_id": "cohort.err.unit"})
+		return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, f, form.Of("unit_id", "cohort.err.unit"))
 	case errors.Is(err, offboarding.ErrCohortTooLarge):
 		return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, f,
-			map[string]string{"unit_id": "cohort.err.too_large|" + strconv.Itoa(offboarding.CohortMaxRows)})
+			form.Errors{"unit_id": {Key: "cohort.err.too_large", N: offboarding.CohortMaxRows}})
 	case errors.Is(err, offboarding.ErrCohortInvalid):
 		return s.renderCohortReport(w, r, f, req, rep)
 	case err != nil && !rep.Done:

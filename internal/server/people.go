@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"alumnet/internal/audit"
+	"alumnet/internal/form"
 	"alumnet/internal/people"
 	"alumnet/internal/units"
 	"alumnet/templates/layout"
@@ -64,8 +65,8 @@ func affiliationInput(f url.Values) people.AffiliationInput {
 }
 
 // affErrors prefixes affiliation field errors with aff_ to match the form.
-func affErrors(errs map[string]string) map[string]string {
-	out := map[string]string{}
+func affErrors(errs form.Errors) form.Errors {
+	out := form.Errors{}
 	for k, v := range errs {
 		out["aff_"+k] = v
 	}
@@ -175,7 +176,7 @@ func (s *Server) personShow(w http.ResponseWriter, r *http.Request) error {
 
 // renderPerson shows the person page, with the affiliation form as typed
 // and its errors when adding one failed.
-func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int, aff people.AffiliationInput, affErrs map[string]string) error {
+func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int, aff people.AffiliationInput, affErrs form.Errors) error {
 	return s.renderPersonPage(w, r, status, personForms{Aff: aff, AffErrors: affErrs})
 }
 
@@ -183,9 +184,9 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 // affiliation, record consent) and their errors, when posting one failed.
 type personForms struct {
 	Aff           people.AffiliationInput
-	AffErrors     map[string]string
+	AffErrors     form.Errors
 	Consent       peopletpl.ConsentForm
-	ConsentErrors map[string]string
+	ConsentErrors form.Errors
 }
 
 // renderPersonPage shows the person page with its forms as in f.
@@ -262,7 +263,7 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rerender := func(status int, errs map[string]string) error {
+	rerender := func(status int, errs form.Errors) error {
 		return s.render(w, r, status, peopletpl.Form(p, peopletpl.FormData{
 			In: pf.In, Aff: pf.FirstAff, Units: unitOpts, New: true, RequireAff: requireAff,
 			Errors: translate(p.Printer, errs),
@@ -273,7 +274,7 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	if pf.WithAff || requireAff {
 		if id, _ := strconv.ParseInt(pf.FirstAff.UnitID, 10, 64); !s.unitAllowed(r, id) {
-			return rerender(http.StatusUnprocessableEntity, map[string]string{"aff_unit_id": "aff.unit_scope"})
+			return rerender(http.StatusUnprocessableEntity, form.Of("aff_unit_id", "aff.unit_scope"))
 		}
 	}
 	var first *people.AffiliationInput
@@ -282,7 +283,7 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, err := s.people.CreatePerson(r.Context(), u.Scope(), u.ID, pf.In, first)
 	if errors.Is(err, people.ErrEmailTaken) {
-		return rerender(http.StatusUnprocessableEntity, map[string]string{"primary_email": "person.email_taken"})
+		return rerender(http.StatusUnprocessableEntity, form.Of("primary_email", "person.email_taken"))
 	}
 	if err != nil {
 		return err
@@ -376,7 +377,7 @@ func (s *Server) affiliationCreate(w http.ResponseWriter, r *http.Request) error
 		return errErased()
 	}
 	if errors.Is(err, people.ErrUnitOutOfScope) {
-		return s.renderPerson(w, r, http.StatusUnprocessableEntity, in, map[string]string{"aff_unit_id": "aff.unit_scope"})
+		return s.renderPerson(w, r, http.StatusUnprocessableEntity, in, form.Of("aff_unit_id", "aff.unit_scope"))
 	}
 	if err != nil {
 		return err

@@ -6,12 +6,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/consent"
 	"alumnet/internal/db"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/templates/layout"
 	peopletpl "alumnet/templates/people"
@@ -19,7 +19,7 @@ import (
 
 // consentCard loads the permissions card of a person's page, with the
 // record form as typed and its errors (catalogue keys) when recording failed.
-func (s *Server) consentCard(r *http.Request, personID int64, form peopletpl.ConsentForm, errs map[string]string) (peopletpl.ConsentData, error) {
+func (s *Server) consentCard(r *http.Request, personID int64, form peopletpl.ConsentForm, errs form.Errors) (peopletpl.ConsentData, error) {
 	ctx := r.Context()
 	states, err := s.consent.States(ctx, personID)
 	if err != nil {
@@ -51,26 +51,21 @@ func parseConsentForm(r *http.Request) (peopletpl.ConsentForm, error) {
 
 // validateConsentForm checks the form against the active purposes and
 // returns the chosen one.
-func validateConsentForm(f peopletpl.ConsentForm, active []consent.Purpose) (consent.Purpose, map[string]string) {
-	errs := map[string]string{}
+func validateConsentForm(f peopletpl.ConsentForm, active []consent.Purpose) (consent.Purpose, form.Errors) {
+	errs := form.Errors{}
 	var chosen consent.Purpose
 	id, _ := strconv.ParseInt(f.PurposeID, 10, 64)
 	if i := slices.IndexFunc(active, func(p consent.Purpose) bool { return p.ID == id }); i >= 0 {
 		chosen = active[i]
 	} else if f.PurposeID == "" {
-		errs["purpose_id"] = "err.required"
+		errs.Add("purpose_id", "err.required")
 	} else {
-		errs["purpose_id"] = "err.choice"
+		errs.Add("purpose_id", "err.choice")
 	}
 	if !slices.Contains(peopletpl.ConsentActions, f.Action) {
-		errs["action"] = "err.choice"
+		errs.Add("action", "err.choice")
 	}
-	switch {
-	case f.Note == "":
-		errs["note"] = "err.required"
-	case utf8.RuneCountInString(f.Note) > consent.MaxNote:
-		errs["note"] = "err.too_long|1000"
-	}
+	errs.Text("note", f.Note, consent.MaxNote, true)
 	return chosen, errs
 }
 
@@ -101,11 +96,11 @@ func (s *Server) personConsentCreate(w http.ResponseWriter, r *http.Request) err
 		})
 		switch {
 		case errors.Is(err, consent.ErrInactive):
-			errs["purpose_id"] = "consent.err.inactive"
+			errs.Add("purpose_id", "consent.err.inactive")
 		case errors.Is(err, consent.ErrErased):
-			errs["purpose_id"] = "consent.err.erased"
+			errs.Add("purpose_id", "consent.err.erased")
 		case errors.Is(err, consent.ErrNoteRequired):
-			errs["note"] = "err.required"
+			errs.Add("note", "err.required")
 		case err != nil:
 			return err
 		}

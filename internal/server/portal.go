@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/erasure"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/people"
 	"alumnet/internal/portal"
@@ -42,12 +43,12 @@ func (s *Server) portalLoginRequest(w http.ResponseWriter, r *http.Request) erro
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	p := s.portalPage(r, "", "")
 	p.Title = p.T("portal.login.title")
-	errs := map[string]string{}
+	errs := form.Errors{}
 	switch {
 	case email == "":
-		errs["email"] = "err.required"
+		errs.Add("email", "err.required")
 	case !people.ValidEmail(email):
-		errs["email"] = "err.email"
+		errs.Add("email", "err.email")
 	}
 	if len(errs) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, portaltpl.Login(p, portaltpl.LoginData{Email: email, Errors: translate(p.Printer, errs)}))
@@ -119,7 +120,7 @@ func (s *Server) portalConfirmDetails(w http.ResponseWriter, r *http.Request) er
 	return redirect(w, r, "/portal")
 }
 
-func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, d portaltpl.ProfileData, errs map[string]string) error {
+func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, d portaltpl.ProfileData, errs form.Errors) error {
 	prof, err := s.portal.Profile(r.Context(), currentAlumnus(r).ID)
 	if err != nil {
 		return err
@@ -171,14 +172,14 @@ func (s *Server) portalEmailChange(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	errs := map[string]string{}
+	errs := form.Errors{}
 	switch {
 	case email == "":
-		errs["new_email"] = "err.required"
+		errs.Add("new_email", "err.required")
 	case !people.ValidEmail(email):
-		errs["new_email"] = "err.email"
+		errs.Add("new_email", "err.email")
 	case email == prof.Email:
-		errs["new_email"] = "portal.email.same"
+		errs.Add("new_email", "portal.email.same")
 	}
 	if len(errs) > 0 {
 		return s.renderProfile(w, r, http.StatusUnprocessableEntity, portaltpl.ProfileData{In: portal.InputOf(prof), NewEmail: email}, errs)

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"alumnet/internal/consent"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/portal"
 	"alumnet/templates/layout"
@@ -106,7 +107,7 @@ func (s *Server) unitOptions(r *http.Request) ([]layout.Option, map[int64]bool, 
 	return opts, ids, nil
 }
 
-func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, d portaltpl.RegisterData, errs map[string]string) error {
+func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, d portaltpl.RegisterData, errs form.Errors) error {
 	p := s.portalPage(r, "", "")
 	p.Title = p.T("register.title")
 	units, _, err := s.unitOptions(r)
@@ -150,7 +151,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := reg.Validate(unitIDs, time.Now().Year())
 	if strings.TrimSpace(d.FromYear) != "" && reg.FromYear == 0 {
-		errs["from_year"] = "register.err.year"
+		errs.Add("from_year", "register.err.year")
 	}
 	if len(errs) > 0 {
 		return s.renderRegister(w, r, http.StatusUnprocessableEntity, d, errs)
@@ -347,7 +348,7 @@ func (s *Server) invitationForm(w http.ResponseWriter, r *http.Request) error {
 		Language: prof.Language, Email: t.Email, Checked: checked}, nil)
 }
 
-func (s *Server) renderInvitation(w http.ResponseWriter, r *http.Request, status int, d portaltpl.InviteData, errs map[string]string) error {
+func (s *Server) renderInvitation(w http.ResponseWriter, r *http.Request, status int, d portaltpl.InviteData, errs form.Errors) error {
 	p := s.portalPage(r, "", "")
 	p.Title = p.T("invite.title")
 	if !d.Invalid {
@@ -382,17 +383,11 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 		Language: f.Get("language"), Email: t.Email}
 	chosen, checked := chosenConsents(r, s.consent, purposes)
 	d.Checked = checked
-	errs := map[string]string{}
-	for field, v := range map[string]string{"first_name": d.FirstName, "last_name": d.LastName} {
-		switch {
-		case v == "":
-			errs[field] = "err.required"
-		case len([]rune(v)) > 100:
-			errs[field] = "err.too_long|100"
-		}
-	}
+	errs := form.Errors{}
+	errs.Line("first_name", d.FirstName, 100, true)
+	errs.Line("last_name", d.LastName, 100, true)
 	if _, ok := i18n.Parse(d.Language); !ok {
-		errs["language"] = "err.choice"
+		errs.Add("language", "err.choice")
 	}
 	if len(errs) > 0 {
 		return s.renderInvitation(w, r, http.StatusUnprocessableEntity, d, errs)

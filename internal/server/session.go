@@ -11,6 +11,7 @@ import (
 
 	"alumnet/internal/audit"
 	"alumnet/internal/auth"
+	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/sessions"
 	"alumnet/templates/authpages"
@@ -23,13 +24,13 @@ type loginForm struct {
 	Next     string
 }
 
-func (f loginForm) Validate() map[string]string {
-	errs := map[string]string{}
+func (f loginForm) Validate() form.Errors {
+	errs := form.Errors{}
 	if strings.TrimSpace(f.Email) == "" {
-		errs["email"] = "err.required"
+		errs.Add("email", "err.required")
 	}
 	if f.Password == "" {
-		errs["password"] = "err.required"
+		errs.Add("password", "err.required")
 	}
 	return errs
 }
@@ -159,17 +160,13 @@ func (s *Server) renderSetPassword(w http.ResponseWriter, r *http.Request, statu
 
 // passwordErrors checks a new password and its repetition for the account
 // with address email; field → message.
-func (s *Server) passwordErrors(p i18n.Printer, pw, confirm, email string) map[string]string {
-	errs := map[string]string{}
+func (s *Server) passwordErrors(pw, confirm, email string) form.Errors {
+	errs := form.Errors{}
 	var pe *auth.PolicyError
 	if err := s.policy.Check(pw, email); errors.As(err, &pe) {
-		if pe.Arg != 0 {
-			errs["password"] = p.T(pe.Key, pe.Arg)
-		} else {
-			errs["password"] = p.T(pe.Key)
-		}
+		errs.AddN("password", pe.Key, pe.Arg)
 	} else if pw != confirm {
-		errs["confirm"] = p.T("password.mismatch")
+		errs.Add("confirm", "password.mismatch")
 	}
 	return errs
 }
@@ -192,7 +189,8 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	r = inUserLanguage(r, u)
 	d := authpages.SetPasswordData{Name: u.Name, Email: u.Email, Reset: purpose == auth.PurposeResetPassword}
 	pw := r.PostForm.Get("password")
-	if d.Errors = s.passwordErrors(i18n.For(langOf(r)), pw, r.PostForm.Get("confirm"), u.Email); len(d.Errors) > 0 {
+	if errs := s.passwordErrors(pw, r.PostForm.Get("confirm"), u.Email); len(errs) > 0 {
+		d.Errors = i18n.For(langOf(r)).Errors(errs)
 		return s.renderSetPassword(w, r, http.StatusUnprocessableEntity, d)
 	}
 	hash, err := s.users.Hash(r.Context(), pw)

@@ -13,20 +13,28 @@ const formulaStart = "=+-@\t\r"
 
 // SafeCell returns s so that no cell a spreadsheet makes of it is a
 // formula: a quote before a dangerous first character, and after every
-// semicolon that is followed by one. The quote shows as text, harmless.
+// semicolon that is followed by one. Double quotes at the start of a cell
+// are skipped first: a program that splits on the semicolon takes them
+// as quoting and reads the character after them as the cell's first. The
+// added quote shows as text, harmless.
 func SafeCell(s string) string {
-	if s == "" {
-		return s
-	}
 	var b strings.Builder
-	if strings.ContainsRune(formulaStart, rune(s[0])) {
-		b.WriteByte('\'')
-	}
+	b.Grow(len(s))
+	cellStart := true
 	for i := 0; i < len(s); i++ {
-		b.WriteByte(s[i])
-		if s[i] == ';' && i+1 < len(s) && strings.ContainsRune(formulaStart, rune(s[i+1])) {
-			b.WriteByte('\'')
+		if cellStart {
+			j := i
+			for j < len(s) && s[j] == '"' {
+				j++
+			}
+			if j < len(s) && strings.IndexByte(formulaStart, s[j]) >= 0 {
+				b.WriteString(s[i:j])
+				b.WriteByte('\'')
+				i = j
+			}
 		}
+		b.WriteByte(s[i])
+		cellStart = s[i] == ';'
 	}
 	return b.String()
 }

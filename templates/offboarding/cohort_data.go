@@ -3,8 +3,8 @@ package offboarding
 import (
 	"sort"
 	"strconv"
-	"strings"
 
+	"alumnet/internal/form"
 	"alumnet/internal/offboarding"
 	"alumnet/templates/layout"
 )
@@ -53,16 +53,6 @@ func cohortOutcomeBadge(outcome string) string {
 	return "badge badge-muted"
 }
 
-// cohortMsg translates a message key that may carry a number after a "|"
-// ("err.too_long|100").
-func cohortMsg(p layout.Page, key string) string {
-	if k, arg, ok := strings.Cut(key, "|"); ok {
-		n, _ := strconv.Atoi(arg)
-		return p.T(k, n)
-	}
-	return p.T(key)
-}
-
 // cohortFieldLabels name the CSV fields in a row's error messages.
 var cohortFieldLabels = map[string]string{
 	"first_name": "person.first_name", "last_name": "person.last_name", "email": "cohort.col.email",
@@ -71,7 +61,7 @@ var cohortFieldLabels = map[string]string{
 
 // cohortFieldErrors are a row's field errors as "Field: message", in a
 // stable order.
-func cohortFieldErrors(p layout.Page, errs map[string]string) []string {
+func cohortFieldErrors(p layout.Page, errs form.Errors) []string {
 	fields := make([]string, 0, len(errs))
 	for f := range errs {
 		fields = append(fields, f)
@@ -79,7 +69,7 @@ func cohortFieldErrors(p layout.Page, errs map[string]string) []string {
 	sort.Slice(fields, func(i, j int) bool { return cohortFieldOrder(fields[i]) < cohortFieldOrder(fields[j]) })
 	out := make([]string, 0, len(fields))
 	for _, f := range fields {
-		out = append(out, p.T(cohortFieldLabels[f])+": "+cohortMsg(p, errs[f]))
+		out = append(out, p.T(cohortFieldLabels[f])+": "+p.Message(errs[f]))
 	}
 	return out
 }
