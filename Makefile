@@ -16,7 +16,7 @@ build: generate
 
 ## generate: templ components (the generated *_templ.go files are committed)
 generate:
-	$(TEMPL) generate -path templates
+	$(TEMPL) generate -path templates && $(TEMPL) generate -path internal/mail
 
 ## test: every test, against a throwaway PostgreSQL cluster (or TEST_DATABASE_URL).
 # pgtestenv runs as a binary of its own (not through `go run`, which does

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"alumnet/internal/units"
 	"context"
 	"io"
 	"log/slog"
@@ -14,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"alumnet/internal/app"
+	"alumnet/internal/units"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -46,7 +48,7 @@ func TestRestoreFromDump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users := auth.NewStore(orig.Pool)
+	users := auth.NewStore(orig.Pool, auth.Options{})
 	u, err := users.CreateUser(ctx, auth.NewUser{Email: "hr@example.nl", Name: "Hanna HR", Role: auth.RoleStaff, PasswordHash: &hash})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func TestRestoreFromDump(t *testing.T) {
 		Source: consent.SourcePortal, ByPerson: true}); err != nil {
 		t.Fatal(err)
 	}
-	unsubscribe, err := portal.New(orig.Pool, cs).UnsubscribeToken(ctx, personID, "newsletter")
+	unsubscribe, err := portal.NewStore(orig.Pool, cs, nil, nil).UnsubscribeToken(ctx, personID, "newsletter")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +114,7 @@ func TestRestoreFromDump(t *testing.T) {
 
 	// The unsubscribe link in a mail sent before the dump still works:
 	// the signing key (app_secrets) came along.
-	id, key, err := portal.New(pool, rcs).VerifyUnsubscribe(ctx, unsubscribe)
+	id, key, err := portal.NewStore(pool, rcs, nil, nil).VerifyUnsubscribe(ctx, unsubscribe)
 	if err != nil || id != personID || key != "newsletter" {
 		t.Errorf("unsubscribe link after restore: person %d, purpose %q, %v", id, key, err)
 	}
@@ -121,7 +123,7 @@ func TestRestoreFromDump(t *testing.T) {
 	}
 	// The control: another installation (another key) refuses the link.
 	other := pgtest.New(t)
-	if _, _, err := portal.New(other.Pool, consent.NewStore(other.Pool)).VerifyUnsubscribe(ctx, unsubscribe); err == nil {
+	if _, _, err := portal.NewStore(other.Pool, consent.NewStore(other.Pool), nil, nil).VerifyUnsubscribe(ctx, unsubscribe); err == nil {
 		t.Error("a database without the dump's key accepts the link: the check above proves nothing")
 	}
 }
@@ -139,17 +141,16 @@ func newApp(t *testing.T, pool *pgxpool.Pool) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy, err := auth.NewPolicy()
-	if err != nil {
-		t.Fatal(err)
-	}
 	outbox := mail.NewOutbox(pool)
 	workers, err := jobs.New(pool, outbox, nil, jobs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: pool,
-		Assets: assets, Policy: policy, Mailer: outbox, Jobs: workers})
+	a, err := app.New(app.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: pool, Mailer: outbox, Jobs: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(a, assets)
 	t.Cleanup(func() {
 		srv.Close()
 		_ = workers.Stop(context.Background())

@@ -5,11 +5,10 @@ import (
 
 	"alumnet/internal/config"
 	"alumnet/internal/mail"
-	"alumnet/internal/server"
 )
 
 // newMailer picks SMTP when SMTP_URL is set, else the dev outbox.
-func newMailer(cfg config.Config, d *database) (server.Mailer, error) {
+func newMailer(cfg config.Config, d *database) (mail.Sender, error) {
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

@@ -37,7 +37,7 @@ func TestWebAndWorkerProcessesActAsOneApp(t *testing.T) {
 	waitHealthy(t, web2, "http://"+addr2)
 	web := []string{"http://" + addr1, "http://" + addr2}
 
-	users := auth.NewStore(d.Pool)
+	users := auth.NewStore(d.Pool, auth.Options{})
 	if n, err := users.CountUsers(ctx); err != nil || n != 1 {
 		t.Fatalf("two processes started together made %d users (%v), want one administrator", n, err)
 	}

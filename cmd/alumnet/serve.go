@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"alumnet/internal/app"
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
 	"alumnet/internal/demo"
@@ -57,7 +58,7 @@ func serve(ctx context.Context, e env, workersOnly, noWorkers bool) error {
 		}
 		defer ln.Close()
 	}
-	users := auth.NewStore(d.Pool)
+	users := auth.NewStore(d.Pool, auth.Options{})
 	if err := bootstrapAdmin(ctx, cfg, d, users, log, e.stdout); err != nil {
 		return err
 	}
@@ -70,14 +71,6 @@ func serve(ctx context.Context, e env, workersOnly, noWorkers bool) error {
 		log.Info("demo data loaded", "people", st.People, "units", st.Units, "affiliations", st.Affiliations,
 			"consents", st.Consents, "offboardings", st.Cases)
 	}
-	assets, err := web.NewAssets()
-	if err != nil {
-		return err
-	}
-	policy, err := auth.NewPolicy()
-	if err != nil {
-		return err
-	}
 	mailer, err := newMailer(cfg, d)
 	if err != nil {
 		return err
@@ -89,8 +82,10 @@ func serve(ctx context.Context, e env, workersOnly, noWorkers bool) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Deps{Config: cfg, Log: log, Pool: d.Pool, Assets: assets, Policy: policy, Mailer: mailer, Jobs: workers})
-	defer srv.Close()
+	a, err := app.New(app.Deps{Config: cfg, Log: log, Pool: d.Pool, Mailer: mailer, Jobs: workers})
+	if err != nil {
+		return err
+	}
 	if noWorkers {
 		// The web process still enqueues (in the transaction of the
 		// cause); a -workers-only process sends. Its job client only
@@ -101,7 +96,7 @@ func serve(ctx context.Context, e env, workersOnly, noWorkers bool) error {
 			}
 		}()
 	} else {
-		if err := srv.Schedule(); err != nil {
+		if err := a.Schedule(); err != nil {
 			return err
 		}
 		if err := workers.Start(ctx); err != nil {
@@ -121,6 +116,13 @@ func serve(ctx context.Context, e env, workersOnly, noWorkers bool) error {
 		log.Info("shutting down")
 		return nil
 	}
+	// Only a process that serves builds the web server.
+	assets, err := web.NewAssets()
+	if err != nil {
+		return err
+	}
+	srv := server.New(a, assets)
+	defer srv.Close()
 
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),

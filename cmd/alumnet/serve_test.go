@@ -17,7 +17,7 @@ import (
 // one-time password is printed for a start that did not happen.
 func TestServeTakesTheAddressBeforeMakingTheAdministrator(t *testing.T) {
 	d := pgtest.New(t)
-	users := auth.NewStore(d.Pool)
+	users := auth.NewStore(d.Pool, auth.Options{})
 	ctx := context.Background()
 
 	taken, err := net.Listen("tcp", "127.0.0.1:0")

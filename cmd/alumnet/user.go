@@ -40,7 +40,7 @@ func userCreateFlags(fs *flag.FlagSet) action {
 			return err
 		}
 		defer d.Close()
-		users := auth.NewStore(d.Pool)
+		users := auth.NewStore(d.Pool, auth.Options{})
 		u, err := users.CreateUser(ctx, auth.NewUser{Email: *email, Name: *name, Role: *role, Language: *lang})
 		if err != nil {
 			return err
@@ -73,7 +73,7 @@ func userResetFlags(fs *flag.FlagSet) action {
 			return err
 		}
 		defer d.Close()
-		u, err := auth.NewStore(d.Pool).UserByEmail(ctx, addr)
+		u, err := auth.NewStore(d.Pool, auth.Options{}).UserByEmail(ctx, addr)
 		if errors.Is(err, auth.ErrNotFound) {
 			return fmt.Errorf("there is no account with e-mail address %s (alumnet user create makes one)", addr)
 		}

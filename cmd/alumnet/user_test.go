@@ -17,7 +17,7 @@ import (
 func TestResetPassword(t *testing.T) {
 	d := pgtest.New(t)
 	ctx := context.Background()
-	users := auth.NewStore(d.Pool)
+	users := auth.NewStore(d.Pool, auth.Options{})
 	hash, err := auth.HashPassword("the old password, forgotten")
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +34,7 @@ func TestResetPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := users.SetActive(ctx, gone.ID, false); err != nil {
+	if _, err := users.SetActive(ctx, auth.User{}, gone, false); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"DATABASE_URL": d.URL, "BASE_URL": "https://alumni.example.nl"}

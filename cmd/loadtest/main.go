@@ -32,6 +32,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"alumnet/internal/app"
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
 	"alumnet/internal/db"
@@ -116,7 +117,6 @@ func run() error {
 		return err
 	}
 	assets, _ := web.NewAssets()
-	policy, _ := auth.NewPolicy()
 	outbox := mail.NewOutbox(pool)
 	workers, err := jobs.New(pool, outbox, nil, jobs.Options{})
 	if err != nil {
@@ -126,8 +126,11 @@ func run() error {
 		return err
 	}
 	defer workers.Stop(context.Background()) //nolint:errcheck
-	srv := server.New(server.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: pool,
-		Assets: assets, Policy: policy, Mailer: outbox, Jobs: workers})
+	a, err := app.New(app.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: pool, Mailer: outbox, Jobs: workers})
+	if err != nil {
+		return err
+	}
+	srv := server.New(a, assets)
 	defer srv.Close()
 	httpSrv := &http.Server{Handler: srv.Handler()}
 	go httpSrv.Serve(ln) //nolint:errcheck
@@ -285,7 +288,7 @@ func session(ctx context.Context, pool *pgxpool.Pool, base, role string, unitIDs
 	if err != nil {
 		return nil, err
 	}
-	users := auth.NewStore(pool)
+	users := auth.NewStore(pool, auth.Options{})
 	email := "loadtest-" + role + "-" + hex.EncodeToString(b[:4]) + "@alumnet.local"
 	if _, err := users.CreateUser(ctx, auth.NewUser{Email: email, Name: "Load test " + role, Role: role, UnitIDs: unitIDs, PasswordHash: &hash}); err != nil {
 		return nil, err

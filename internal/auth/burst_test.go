@@ -123,7 +123,7 @@ func BenchmarkParallelLogins(b *testing.B) {
 	}{{"bounded", 0}, {"unbounded", 1000}} {
 		b.Run(bc.name, func(b *testing.B) {
 			d := pgtest.New(b)
-			s := NewStore(d.Pool)
+			s := NewStore(d.Pool, Options{})
 			s.hasher = NewHasher(bc.slots)
 			ctx := context.Background()
 			for i := range 200 {

@@ -35,7 +35,7 @@ func hashPtr() *string { h := testHash(); return &h }
 func newTestStore(t *testing.T) (*Store, *pgxpool.Pool) {
 	t.Helper()
 	d := pgtest.New(t)
-	return NewStore(d.Pool), d.Pool
+	return NewStore(d.Pool, Options{}), d.Pool
 }
 
 func mustCreate(t *testing.T, s *Store, nu NewUser) User {
@@ -125,7 +125,7 @@ func TestCreateUserAndLookup(t *testing.T) {
 	// Users: active ones first, then by name regardless of case.
 	cees := mustCreate(t, s, NewUser{Email: "cees@example.nl", Name: "Cees", Role: RoleAdmin})
 	aart := mustCreate(t, s, NewUser{Email: "aart@example.nl", Name: "Aart", Role: RoleStaff})
-	if err := s.SetActive(ctx, aart.ID, false); err != nil {
+	if _, err := s.SetActive(ctx, User{}, aart, false); err != nil {
 		t.Fatal(err)
 	}
 	list, err := s.Users(ctx)
@@ -154,7 +154,7 @@ func TestAuthenticate(t *testing.T) {
 	ctx := context.Background()
 	active := mustCreate(t, s, NewUser{Email: "active@example.nl", Name: "Active", Role: RoleStaff, PasswordHash: hashPtr()})
 	gone := mustCreate(t, s, NewUser{Email: "gone@example.nl", Name: "Gone", Role: RoleStaff, PasswordHash: hashPtr()})
-	if err := s.SetActive(ctx, gone.ID, false); err != nil {
+	if _, err := s.SetActive(ctx, User{}, gone, false); err != nil {
 		t.Fatal(err)
 	}
 	mustCreate(t, s, NewUser{Email: "invited@example.nl", Name: "Invited", Role: RoleStaff})
@@ -528,7 +528,7 @@ func TestSetPasswordTokenDeactivatedUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetActive(ctx, u.ID, false); err != nil {
+	if _, err := s.SetActive(ctx, User{}, u, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.SetPasswordTokenUser(ctx, tok); !errors.Is(err, ErrTokenInvalid) {
@@ -562,8 +562,12 @@ func TestUpdateUserActiveLanguage(t *testing.T) {
 		{"Dirk J.", RoleStaff, nil, "Dirk J.", []int64{}},
 	}
 	for _, st := range steps {
-		if err := s.UpdateUser(ctx, u.ID, st.name, st.role, st.units); err != nil {
-			t.Fatalf("UpdateUser(%q, %s, %v): %v", st.name, st.role, st.units, err)
+		before, err := s.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Update(ctx, User{}, before, Change{Email: before.Email, Name: st.name, Role: st.role, UnitIDs: st.units}); err != nil {
+			t.Fatalf("Update(%q, %s, %v): %v", st.name, st.role, st.units, err)
 		}
 		got, err := s.UserByID(ctx, u.ID)
 		if err != nil {
@@ -573,34 +577,36 @@ func TestUpdateUserActiveLanguage(t *testing.T) {
 			t.Errorf("Name = %q, want %q", got.Name, st.wantName)
 		}
 		if got.Role != st.role || !slices.Equal(got.UnitIDs, st.want) {
-			t.Errorf("after UpdateUser(%s, %v): role %s, units %v; want units %v", st.role, st.units, got.Role, got.UnitIDs, st.want)
+			t.Errorf("after Update(%s, %v): role %s, units %v; want units %v", st.role, st.units, got.Role, got.UnitIDs, st.want)
 		}
 	}
 	if got, _ := s.UserByID(ctx, bystander.ID); !slices.Equal(got.UnitIDs, []int64{a.ID}) {
 		t.Errorf("another user's units changed: %v", got.UnitIDs)
 	}
-	if err := s.UpdateUser(ctx, u.ID+1000, "Nobody", RoleStaff, nil); !errors.Is(err, ErrNotFound) {
-		t.Errorf("UpdateUser(unknown) = %v, want ErrNotFound", err)
+	if err := s.Update(ctx, User{}, User{ID: u.ID + 1000}, Change{Name: "Nobody", Role: RoleStaff}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Update(unknown) = %v, want ErrNotFound", err)
 	}
-	if err := s.UpdateUser(ctx, u.ID, "Dirk", "superuser", nil); err == nil || errors.Is(err, ErrNotFound) {
-		t.Errorf("UpdateUser with an unknown role = %v, want a database error", err)
+	cur, _ := s.UserByID(ctx, u.ID)
+	if err := s.Update(ctx, User{}, cur, Change{Email: cur.Email, Name: "Dirk", Role: "superuser"}); err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("Update with an unknown role = %v, want a database error", err)
 	}
 
 	// SetActive.
-	if err := s.SetActive(ctx, u.ID, false); err != nil {
-		t.Fatal(err)
+	if changed, err := s.SetActive(ctx, User{}, cur, false); err != nil || !changed {
+		t.Fatal(changed, err)
 	}
 	off, _ := s.UserByID(ctx, u.ID)
-	if off.DeactivatedAt == nil || off.Active() {
-		t.Fatalf("after SetActive(false): DeactivatedAt %v", off.DeactivatedAt)
+	if off.DeactivatedAt == nil || off.Active() || off.SessionEpoch != cur.SessionEpoch+1 {
+		t.Fatalf("after SetActive(false): DeactivatedAt %v, epoch %d", off.DeactivatedAt, off.SessionEpoch)
 	}
-	if err := s.SetActive(ctx, u.ID, false); err != nil {
+	// Deactivating twice (a stale page) keeps the first moment.
+	if _, err := s.SetActive(ctx, User{}, cur, false); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := s.UserByID(ctx, u.ID); again.DeactivatedAt == nil || !again.DeactivatedAt.Equal(*off.DeactivatedAt) {
 		t.Errorf("deactivating twice moved DeactivatedAt from %v to %v", off.DeactivatedAt, again.DeactivatedAt)
 	}
-	if err := s.SetActive(ctx, u.ID, true); err != nil {
+	if _, err := s.SetActive(ctx, User{}, off, true); err != nil {
 		t.Fatal(err)
 	}
 	if on, _ := s.UserByID(ctx, u.ID); on.DeactivatedAt != nil || !on.Active() {
@@ -609,10 +615,16 @@ func TestUpdateUserActiveLanguage(t *testing.T) {
 	if eva, _ := s.UserByID(ctx, bystander.ID); !eva.Active() {
 		t.Error("SetActive touched another user")
 	}
-	for _, active := range []bool{true, false} {
-		if err := s.SetActive(ctx, u.ID+1000, active); !errors.Is(err, ErrNotFound) {
-			t.Errorf("SetActive(unknown, %v) = %v, want ErrNotFound", active, err)
-		}
+	gone := User{ID: u.ID + 1000}
+	if _, err := s.SetActive(ctx, User{}, gone, false); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SetActive(unknown, false) = %v, want ErrNotFound", err)
+	}
+	gone.DeactivatedAt = off.DeactivatedAt
+	if _, err := s.SetActive(ctx, User{}, gone, true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SetActive(unknown, true) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.SetActive(ctx, cur, cur, false); !errors.Is(err, ErrSelf) {
+		t.Errorf("deactivating oneself = %v, want ErrSelf", err)
 	}
 
 	// SetLanguage.
@@ -630,49 +642,85 @@ func TestUpdateUserActiveLanguage(t *testing.T) {
 	}
 }
 
-func TestCountActiveAdmins(t *testing.T) {
+// TestLastAdmin: the last active administrator who can log in is not
+// demoted nor deactivated; an invited administrator without a password
+// and a deactivated one do not count.
+func TestLastAdmin(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(t)
 	ctx := context.Background()
-	count := func() int {
+	reload := func(u User) User {
 		t.Helper()
-		n, err := s.CountActiveAdmins(ctx)
+		got, err := s.UserByID(ctx, u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		return got
 	}
-	if n := count(); n != 0 {
-		t.Fatalf("empty database: %d admins", n)
+	demote := func(u User) error {
+		u = reload(u)
+		return s.Update(ctx, User{}, u, Change{Email: u.Email, Name: u.Name, Role: RoleStaff})
 	}
-	// Counts admins that are active and have a password (can log in).
 	admin := mustCreate(t, s, NewUser{Email: "admin@example.nl", Name: "Admin", Role: RoleAdmin, PasswordHash: hashPtr()})
 	invited := mustCreate(t, s, NewUser{Email: "invited-admin@example.nl", Name: "Invited", Role: RoleAdmin})
 	gone := mustCreate(t, s, NewUser{Email: "gone-admin@example.nl", Name: "Gone", Role: RoleAdmin, PasswordHash: hashPtr()})
-	if err := s.SetActive(ctx, gone.ID, false); err != nil {
+	if _, err := s.SetActive(ctx, User{}, gone, false); err != nil {
 		t.Fatal(err)
 	}
-	staff := mustCreate(t, s, NewUser{Email: "staff@example.nl", Name: "Staff", Role: RoleStaff, PasswordHash: hashPtr()})
-	mustCreate(t, s, NewUser{Email: "coord@example.nl", Name: "Coord", Role: RoleCoordinator, PasswordHash: hashPtr()})
-
-	steps := []struct {
-		name string
-		do   func() error
-		want int
-	}{
-		{"one usable admin among others", func() error { return nil }, 1},
-		{"invited admin sets a password", func() error { return s.SetPasswordHash(ctx, invited.ID, testHash()) }, 2},
-		{"deactivated admin reactivated", func() error { return s.SetActive(ctx, gone.ID, true) }, 3},
-		{"staff promoted", func() error { return s.UpdateUser(ctx, staff.ID, "Staff", RoleAdmin, nil) }, 4},
-		{"admin demoted", func() error { return s.UpdateUser(ctx, admin.ID, "Admin", RoleStaff, nil) }, 3},
-		{"admin deactivated", func() error { return s.SetActive(ctx, gone.ID, false) }, 2},
+	if err := demote(admin); !errors.Is(err, ErrLastAdmin) {
+		t.Fatalf("demoting the only usable admin = %v, want ErrLastAdmin", err)
 	}
-	for _, st := range steps {
-		if err := st.do(); err != nil {
-			t.Fatalf("%s: %v", st.name, err)
+	if _, err := s.SetActive(ctx, User{}, reload(admin), false); !errors.Is(err, ErrLastAdmin) {
+		t.Fatalf("deactivating the only usable admin = %v, want ErrLastAdmin", err)
+	}
+	// Renaming the last admin is fine.
+	if a := reload(admin); s.Update(ctx, User{}, a, Change{Email: a.Email, Name: "Beheer", Role: RoleAdmin}) != nil {
+		t.Fatal("renaming the last admin was refused")
+	}
+	// Once the invited admin has a password, either may go, not both.
+	if err := s.SetPasswordHash(ctx, invited.ID, testHash()); err != nil {
+		t.Fatal(err)
+	}
+	if err := demote(invited); err != nil {
+		t.Fatalf("demoting one of two admins: %v", err)
+	}
+	if err := demote(admin); !errors.Is(err, ErrLastAdmin) {
+		t.Fatalf("demoting the last after the other = %v, want ErrLastAdmin", err)
+	}
+	if a := reload(admin); a.Role != RoleAdmin || !a.Active() {
+		t.Fatalf("the last admin changed: %+v", a)
+	}
+}
+
+// TestLastAdminRace: two administrators who demote or deactivate each
+// other at the same moment leave one of them an administrator.
+func TestLastAdminRace(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	for round := range 20 {
+		a := mustCreate(t, s, NewUser{Email: fmt.Sprintf("a%d@example.nl", round), Name: "A", Role: RoleAdmin, PasswordHash: hashPtr()})
+		b := mustCreate(t, s, NewUser{Email: fmt.Sprintf("b%d@example.nl", round), Name: "B", Role: RoleAdmin, PasswordHash: hashPtr()})
+		errs := make(chan error, 2)
+		go func() { errs <- s.Update(ctx, a, b, Change{Email: b.Email, Name: b.Name, Role: RoleStaff}) }()
+		go func() { _, err := s.SetActive(ctx, b, a, false); errs <- err }()
+		var refused int
+		for range 2 {
+			switch err := <-errs; {
+			case errors.Is(err, ErrLastAdmin):
+				refused++
+			case err != nil:
+				t.Fatal(err)
+			}
 		}
-		if n := count(); n != st.want {
-			t.Errorf("%s: CountActiveAdmins = %d, want %d", st.name, n, st.want)
+		if refused != 1 {
+			t.Fatalf("round %d: %d of two changes refused, want one", round, refused)
+		}
+		// Leave no usable admin of this round for the next.
+		for _, u := range []User{a, b} {
+			if _, err := s.pool.Exec(ctx, `UPDATE users SET role = 'staff' WHERE id = $1`, u.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

@@ -66,6 +66,7 @@ func (u User) Scope() units.Scope {
 // Store reads and changes staff accounts.
 type Store struct {
 	pool   *pgxpool.Pool
+	opts   Options
 	hasher *Hasher
 	// dummyHash is checked when an address is unknown, so that an unknown
 	// address takes as long to refuse as a wrong password.
@@ -74,12 +75,12 @@ type Store struct {
 
 // NewStore returns a Store on pool that computes at most a few password
 // hashes at once (NewHasher).
-func NewStore(pool *pgxpool.Pool) *Store {
+func NewStore(pool *pgxpool.Pool, opts Options) *Store {
 	h, err := HashPassword("not a real password, only for timing")
 	if err != nil {
 		panic(err) // crypto/rand failing is not recoverable
 	}
-	return &Store{pool: pool, hasher: NewHasher(0), dummyHash: h}
+	return &Store{pool: pool, opts: opts, hasher: NewHasher(0), dummyHash: h}
 }
 
 // Hash computes a password hash in turn with the store's logins.
@@ -206,60 +207,6 @@ func setUnits(ctx context.Context, tx pgx.Tx, userID int64, unitIDs []int64) err
 	return err
 }
 
-// UpdateUser changes name, role and units. Units only matter for coordinators;
-// they are kept for others so a role change back restores them.
-func (s *Store) UpdateUser(ctx context.Context, id int64, name, role string, unitIDs []int64) error {
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET name = $2, role = $3 WHERE id = $1`, id, strings.TrimSpace(name), role)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return ErrNotFound
-		}
-		return setUnits(ctx, tx, id, unitIDs)
-	})
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("auth: update user %d: %w", id, err)
-	}
-	return err
-}
-
-// SetActive deactivates or reactivates an account. Deactivating also ends
-// the user's sessions at their next request (the session middleware checks).
-func (s *Store) SetActive(ctx context.Context, id int64, active bool) error {
-	var tag interface{ RowsAffected() int64 }
-	var err error
-	if active {
-		tag, err = s.pool.Exec(ctx, `UPDATE users SET deactivated_at = NULL WHERE id = $1`, id)
-	} else {
-		tag, err = s.pool.Exec(ctx, `UPDATE users SET deactivated_at = coalesce(deactivated_at, now()) WHERE id = $1`, id)
-	}
-	if err != nil {
-		return fmt.Errorf("auth: set active %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
-// EndSessions ends every session of the user that exists now: it moves
-// the user to a new session epoch (returned), and a session of an earlier
-// one no longer counts, also one that a request still running writes back
-// afterwards. The caller removes the session rows as well.
-func (s *Store) EndSessions(ctx context.Context, userID int64) (int, error) {
-	var epoch int
-	err := s.pool.QueryRow(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch`, userID).Scan(&epoch)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, ErrNotFound
-	}
-	if err != nil {
-		return 0, fmt.Errorf("auth: end sessions of %d: %w", userID, err)
-	}
-	return epoch, nil
-}
-
 // SetLanguage stores the user's interface language.
 func (s *Store) SetLanguage(ctx context.Context, id int64, lang string) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE users SET language = $2 WHERE id = $1`, id, lang); err != nil {
@@ -274,15 +221,4 @@ func (s *Store) SetPasswordHash(ctx context.Context, id int64, hash string) erro
 		return fmt.Errorf("auth: set password %d: %w", id, err)
 	}
 	return nil
-}
-
-// CountActiveAdmins returns how many active administrators there are, so
-// the last one cannot be demoted or deactivated.
-func (s *Store) CountActiveAdmins(ctx context.Context) (int, error) {
-	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND deactivated_at IS NULL AND password_hash IS NOT NULL`).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("auth: count admins: %w", err)
-	}
-	return n, nil
 }

@@ -40,6 +40,17 @@ func erased(ctx context.Context, q db.Querier, personID int64) (bool, error) {
 	return e, err
 }
 
+// RecordNow is Record in a transaction of its own: a grant or withdrawal
+// that is the whole of the change (staff recording one on a person's
+// behalf).
+func (s *Store) RecordNow(ctx context.Context, e Entry) (id int64, err error) {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		id, err = s.Record(ctx, tx, e)
+		return err
+	})
+	return id, err
+}
+
 // Record appends a grant or withdrawal to the ledger through q, so that it
 // commits together with the caller's other changes when q is a
 // transaction. The rules: an import never grants; staff always give a

@@ -21,7 +21,7 @@ func TestInviteFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := auth.NewStore(a.DB.Pool).CreateUser(context.Background(), auth.NewUser{Email: "beheer@rijnland.nl", Name: "Bart Beheer",
+	admin, err := auth.NewStore(a.DB.Pool, auth.Options{}).CreateUser(context.Background(), auth.NewUser{Email: "beheer@rijnland.nl", Name: "Bart Beheer",
 		Role: auth.RoleAdmin, PasswordHash: &hash})
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ func TestAdminPagesOnPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := auth.NewStore(a.DB.Pool)
+	store := auth.NewStore(a.DB.Pool, auth.Options{})
 	admin, err := store.CreateUser(context.Background(), auth.NewUser{Email: "beheer@rijnland.nl", Name: "Bart Beheer",
 		Role: auth.RoleAdmin, PasswordHash: &hash})
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"alumnet/internal/auth"
+	"alumnet/internal/app"
 	"alumnet/internal/config"
 	"alumnet/internal/jobs"
 	"alumnet/internal/mail"
@@ -27,7 +27,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
 // app is the real server on a fresh database, listening on loopback.
-type app struct {
+type site struct {
 	URL  string
 	DB   *pgtest.DB
 	Srv  *server.Server
@@ -36,7 +36,7 @@ type app struct {
 	Jobs *jobs.Jobs
 }
 
-func startApp(t *testing.T) *app {
+func startApp(t *testing.T) *site {
 	t.Helper()
 	d := pgtest.New(t)
 	ts := httptest.NewUnstartedServer(nil)
@@ -49,10 +49,6 @@ func startApp(t *testing.T) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy, err := auth.NewPolicy()
-	if err != nil {
-		t.Fatal(err)
-	}
 	outbox := mail.NewOutbox(d.Pool)
 	workers, err := jobs.New(d.Pool, outbox, nil, jobs.Options{FetchPollInterval: 50 * time.Millisecond})
 	if err != nil {
@@ -61,8 +57,11 @@ func startApp(t *testing.T) *app {
 	if err := workers.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: d.Pool,
-		Assets: assets, Policy: policy, Mailer: outbox, Jobs: workers})
+	a, err := app.New(app.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: d.Pool, Mailer: outbox, Jobs: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(a, assets)
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(func() {
@@ -74,12 +73,12 @@ func startApp(t *testing.T) *app {
 			t.Errorf("stop jobs: %v", err)
 		}
 	})
-	return &app{URL: base, DB: d, Srv: srv, Mail: outbox, Jobs: workers}
+	return &site{URL: base, DB: d, Srv: srv, Mail: outbox, Jobs: workers}
 }
 
 // waitMail waits until the job queue has delivered every queued mail into
 // the outbox.
-func (a *app) waitMail(t *testing.T) {
+func (a *site) waitMail(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -26,7 +26,7 @@ func TestOffboardingFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hr, err := auth.NewStore(a.DB.Pool).CreateUser(bg, auth.NewUser{Email: "hr@vandijk.example", Name: "Hilde de Ruiter",
+	hr, err := auth.NewStore(a.DB.Pool, auth.Options{}).CreateUser(bg, auth.NewUser{Email: "hr@vandijk.example", Name: "Hilde de Ruiter",
 		Role: auth.RoleStaff, PasswordHash: &hash, Language: "nl"})
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func TestPasswordFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := auth.NewStore(a.DB.Pool).CreateUser(context.Background(), auth.NewUser{Email: "fenna@rijnland.nl", Name: "Fenna Feenstra",
+	if _, err := auth.NewStore(a.DB.Pool, auth.Options{}).CreateUser(context.Background(), auth.NewUser{Email: "fenna@rijnland.nl", Name: "Fenna Feenstra",
 		Role: auth.RoleStaff, PasswordHash: &hash}); err != nil {
 		t.Fatal(err)
 	}

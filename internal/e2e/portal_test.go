@@ -14,7 +14,7 @@ import (
 // openMail opens the newest mail to addr in the outbox as the admin would
 // and returns the link in it. The outbox is read from the database here:
 // the alumnus has no admin account.
-func (a *app) linkInMail(t *testing.T, addr, pathPrefix string) string {
+func (a *site) linkInMail(t *testing.T, addr, pathPrefix string) string {
 	t.Helper()
 	a.waitMail(t)
 	list, _, err := a.Mail.List(context.Background(), 0, 50)

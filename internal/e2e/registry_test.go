@@ -21,7 +21,7 @@ func TestRegistryFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users := auth.NewStore(a.DB.Pool)
+	users := auth.NewStore(a.DB.Pool, auth.Options{})
 	admin, err := users.CreateUser(context.Background(), auth.NewUser{Email: "hr@groenland.nl", Name: "Hanna Reitsma",
 		Role: auth.RoleAdmin, PasswordHash: &hash})
 	if err != nil {

@@ -1,10 +1,10 @@
-// Package i18n holds the Dutch and English message catalogues and decides
-// which language a request gets.
+// Package i18n holds the Dutch and English message catalogues, decides
+// which language a reader gets, and writes dates and times the way the
+// organisation reads them.
 package i18n
 
 import (
 	"fmt"
-	"net/http"
 	"time"
 
 	"golang.org/x/text/language"
@@ -94,19 +94,18 @@ func Keys() []string {
 
 var matcher = language.NewMatcher([]language.Tag{language.Dutch, language.English})
 
-// Negotiate picks the language for a request: an explicit choice (the
-// user's stored preference or the lang cookie) first, then the browser's
-// Accept-Language, then the organisation default.
-func Negotiate(r *http.Request, choice string) Lang {
-	if l, ok := Parse(choice); ok {
+// Negotiate picks a language from what is known about the reader: their
+// stored preference first, then the choice an anonymous visitor made (the
+// lang cookie), then the browser's Accept-Language header, then the
+// organisation default. Any of them may be "".
+func Negotiate(preference, cookie, acceptLanguage string) Lang {
+	if l, ok := Parse(preference); ok {
 		return l
 	}
-	if c, err := r.Cookie(CookieName); err == nil {
-		if l, ok := Parse(c.Value); ok {
-			return l
-		}
+	if l, ok := Parse(cookie); ok {
+		return l
 	}
-	if al := r.Header.Get("Accept-Language"); al != "" {
+	if al := acceptLanguage; al != "" {
 		tags, _, err := language.ParseAcceptLanguage(al)
 		if err == nil && len(tags) > 0 {
 			_, idx, conf := matcher.Match(tags...)
@@ -120,6 +119,16 @@ func Negotiate(r *http.Request, choice string) Lang {
 
 // CookieName is the cookie that remembers an anonymous visitor's choice.
 const CookieName = "lang"
+
+// Zone is the organisation's time zone: pages and mails show times in it,
+// date filters mean whole days in it, and periodic work runs by its clock.
+func Zone() *time.Location {
+	loc, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		return time.UTC // no time zone database (cmd/alumnet embeds one)
+	}
+	return loc
+}
 
 var months = [2][12]string{
 	{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},

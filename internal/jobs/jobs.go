@@ -64,7 +64,7 @@ type Options struct {
 type Jobs struct {
 	pool        *pgxpool.Pool // River's own
 	client      *river.Client[pgx.Tx]
-	deliveries  *mail.Deliveries
+	deliveries  *mail.Store
 	log         *slog.Logger
 	maxAttempts int
 	periodic    *periodicWorker
@@ -100,7 +100,7 @@ func New(pool *pgxpool.Pool, sender mail.Sender, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: pool: %w", err)
 	}
-	j := &Jobs{pool: own, deliveries: mail.NewDeliveries(own), log: log, maxAttempts: opts.MaxAttempts}
+	j := &Jobs{pool: own, deliveries: mail.NewStore(own), log: log, maxAttempts: opts.MaxAttempts}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &mailWorker{deliveries: j.deliveries, sender: sender, log: log, retryDelay: opts.RetryDelay}); err != nil {

@@ -106,7 +106,7 @@ func (e *env) wait() {
 
 func (e *env) delivery(key string) mail.DeliveryMessage {
 	e.t.Helper()
-	d, err := mail.NewDeliveries(e.pool).ByKey(context.Background(), key)
+	d, err := mail.NewStore(e.pool).ByKey(context.Background(), key)
 	if err != nil {
 		e.t.Fatalf("delivery %q: %v", key, err)
 	}
@@ -115,7 +115,7 @@ func (e *env) delivery(key string) mail.DeliveryMessage {
 
 func (e *env) log(id int64) []mail.LogEntry {
 	e.t.Helper()
-	l, err := mail.NewDeliveries(e.pool).Log(context.Background(), id)
+	l, err := mail.NewStore(e.pool).Log(context.Background(), id)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -153,8 +153,11 @@ func (e *env) finishedJob(d mail.DeliveryMessage, attempt int) *rivertype.JobRow
 
 func invitation(t *testing.T, to string, lang i18n.Lang) mail.Message {
 	t.Helper()
-	m, err := mail.Invitation{To: to, Name: "Fatima <b>", InvitedBy: "Ellen de Vries", Link: "https://alumnet.test/set-password/tok-1",
-		Hours: 72, Lang: lang}.Message()
+	p := i18n.For(lang)
+	m, err := mail.Link{To: to, Lang: lang, Staff: true, Subject: p.T("mail.invite.subject"),
+		Paragraphs: []string{p.T("mail.invite.greeting", "Fatima <b>"), p.T("mail.invite.intro", "Ellen de Vries")},
+		URL:        "https://alumnet.test/set-password/tok-1", Button: p.T("mail.invite.button"),
+		Notes: []string{p.T("mail.invite.expiry", 72)}}.Message(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +249,7 @@ func TestSendMailRolledBackSendsNothing(t *testing.T) {
 	if len(got) != 1 || got[0].To[0] != "somebody@example.org" {
 		t.Fatalf("received %+v, want only the committed mail", got)
 	}
-	if _, err := mail.NewDeliveries(e.pool).ByKey(context.Background(), "test:rolled-back"); !errors.Is(err, mail.ErrNotFound) {
+	if _, err := mail.NewStore(e.pool).ByKey(context.Background(), "test:rolled-back"); !errors.Is(err, mail.ErrNotFound) {
 		t.Errorf("rolled-back delivery: %v", err)
 	}
 	if n := e.count(`SELECT count(*) FROM mail_deliveries`); n != 1 {

@@ -64,7 +64,7 @@ func (j *Jobs) SendMail(ctx context.Context, tx pgx.Tx, key string, personID int
 // de-duplicate on it show one, and the copy is recognisable as such.
 type mailWorker struct {
 	river.WorkerDefaults[MailArgs]
-	deliveries *mail.Deliveries
+	deliveries *mail.Store
 	sender     mail.Sender
 	log        *slog.Logger
 	retryDelay func(attempt int) time.Duration

@@ -51,6 +51,19 @@ func (w *taskWorker) NextRetry(job *river.Job[TaskArgs]) time.Time {
 	return time.Now().Add(time.Duration(job.Attempt) * 5 * time.Second)
 }
 
+// Decoded is a Handler that decodes the payload into a T for fn. A
+// payload that does not decode is a bug, not bad luck: the task is not
+// tried again.
+func Decoded[T any](fn func(ctx context.Context, payload T) error) Handler {
+	return func(ctx context.Context, payload json.RawMessage) error {
+		var v T
+		if err := json.Unmarshal(payload, &v); err != nil {
+			return river.JobCancel(fmt.Errorf("jobs: payload %T: %w", v, err))
+		}
+		return fn(ctx, v)
+	}
+}
+
 // Handle registers the handler of task name. Every process registers its
 // handlers; the processes that run workers do the work.
 func (j *Jobs) Handle(name string, h Handler) error {

@@ -87,19 +87,19 @@ type LogEntry struct {
 	Detail  string    `db:"detail"`
 }
 
-// Deliveries reads and changes the mail_deliveries table and its log. The
+// Store reads and changes the mail_deliveries table and its log. The
 // job queue (internal/jobs) enqueues and works deliveries through it; the
 // admin pages list them.
-type Deliveries struct{ pool *pgxpool.Pool }
+type Store struct{ pool *pgxpool.Pool }
 
-// NewDeliveries returns a Deliveries store on pool.
-func NewDeliveries(pool *pgxpool.Pool) *Deliveries { return &Deliveries{pool: pool} }
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 // Create stores m as a queued delivery under key, with its first log row,
 // inside tx. A key that exists already is left alone: created is false and
 // nothing is written. personID 0 means the mail is not to a person in the
 // registry (a staff user, say).
-func (s *Deliveries) Create(ctx context.Context, tx pgx.Tx, key string, personID int64, m Message) (id int64, created bool, err error) {
+func (s *Store) Create(ctx context.Context, tx pgx.Tx, key string, personID int64, m Message) (id int64, created bool, err error) {
 	if err := m.Validate(); err != nil {
 		return 0, false, err
 	}
@@ -137,7 +137,7 @@ func (s *Deliveries) Create(ctx context.Context, tx pgx.Tx, key string, personID
 }
 
 // SetJob records the job that sends delivery id.
-func (s *Deliveries) SetJob(ctx context.Context, q db.Querier, id, jobID int64) error {
+func (s *Store) SetJob(ctx context.Context, q db.Querier, id, jobID int64) error {
 	if _, err := q.Exec(ctx, `UPDATE mail_deliveries SET job_id = $2 WHERE id = $1`, id, jobID); err != nil {
 		return fmt.Errorf("mail: delivery %d: set job: %w", id, err)
 	}
@@ -156,7 +156,7 @@ func addLog(ctx context.Context, q db.Querier, id int64, status string, attempt 
 // bodies and headers are blanked: nothing needs them any more, and the
 // links in them (set-password, log-in, unsubscribe) work like passwords
 // until they expire. Recipient and subject stay for the log.
-func (s *Deliveries) MarkSent(ctx context.Context, id int64, attempt int, via string) error {
+func (s *Store) MarkSent(ctx context.Context, id int64, attempt int, via string) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE mail_deliveries
 			SET status = 'sent', sent_at = now(), attempts = greatest(attempts, $2), last_error = '',
@@ -170,7 +170,7 @@ func (s *Deliveries) MarkSent(ctx context.Context, id int64, attempt int, via st
 
 // MarkFailed records that attempt could not deliver id, and why. A
 // delivery that was sent already stays sent.
-func (s *Deliveries) MarkFailed(ctx context.Context, id int64, attempt int, reason string) error {
+func (s *Store) MarkFailed(ctx context.Context, id int64, attempt int, reason string) error {
 	reason = truncate(reason, maxDetail)
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE mail_deliveries
@@ -189,7 +189,7 @@ const deliveryColumns = `d.id, d.key, d.person_id, d.message_id, d.to_address, d
 	j.state::text AS job_state, CASE WHEN j.state IN ('retryable', 'scheduled', 'available') THEN j.scheduled_at END AS next_attempt`
 
 // Message returns delivery id with its message, for the worker.
-func (s *Deliveries) Message(ctx context.Context, id int64) (DeliveryMessage, error) {
+func (s *Store) Message(ctx context.Context, id int64) (DeliveryMessage, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+`, d.text_body, d.html_body, d.headers
 		FROM mail_deliveries d LEFT JOIN river_job j ON j.id = d.job_id
 		WHERE d.id = $1`, id)
@@ -207,7 +207,7 @@ func (s *Deliveries) Message(ctx context.Context, id int64) (DeliveryMessage, er
 }
 
 // ByKey returns the delivery stored under key.
-func (s *Deliveries) ByKey(ctx context.Context, key string) (DeliveryMessage, error) {
+func (s *Store) ByKey(ctx context.Context, key string) (DeliveryMessage, error) {
 	var id int64
 	err := s.pool.QueryRow(ctx, `SELECT id FROM mail_deliveries WHERE key = $1`, key).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -222,7 +222,7 @@ func (s *Deliveries) ByKey(ctx context.Context, key string) (DeliveryMessage, er
 // List returns up to limit deliveries older than beforeID (0: the newest),
 // newest first, optionally only those with status, and whether there are
 // more.
-func (s *Deliveries) List(ctx context.Context, status string, beforeID int64, limit int) ([]Delivery, bool, error) {
+func (s *Store) List(ctx context.Context, status string, beforeID int64, limit int) ([]Delivery, bool, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
@@ -246,7 +246,7 @@ func (s *Deliveries) List(ctx context.Context, status string, beforeID int64, li
 }
 
 // Log returns the log of delivery id, oldest first.
-func (s *Deliveries) Log(ctx context.Context, id int64) ([]LogEntry, error) {
+func (s *Store) Log(ctx context.Context, id int64) ([]LogEntry, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, at, status, attempt, detail
 		FROM mail_delivery_log WHERE delivery_id = $1 ORDER BY id`, id)
 	if err != nil {
@@ -261,7 +261,7 @@ func (s *Deliveries) Log(ctx context.Context, id int64) ([]LogEntry, error) {
 
 // Unfinished counts the deliveries that still have work ahead: queued, or
 // failed with a job that will try again.
-func (s *Deliveries) Unfinished(ctx context.Context) (int, error) {
+func (s *Store) Unfinished(ctx context.Context) (int, error) {
 	var n int
 	err := s.pool.QueryRow(ctx, `SELECT count(*)
 		FROM mail_deliveries d LEFT JOIN river_job j ON j.id = d.job_id

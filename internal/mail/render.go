@@ -8,7 +8,6 @@ import (
 	"github.com/a-h/templ"
 
 	"alumnet/internal/i18n"
-	mailtpl "alumnet/templates/mail"
 )
 
 // Content is a message before rendering: the recipient, the language it is
@@ -18,7 +17,7 @@ type Content struct {
 	To      string
 	Lang    i18n.Lang
 	Subject string
-	HTML    templ.Component // the body; Render puts it in mailtpl.Layout
+	HTML    templ.Component // the body; Render puts it in Layout
 	Text    string          // the plain-text body, e.g. from Paragraphs
 	Headers map[string]string
 }
@@ -34,7 +33,7 @@ func Render(ctx context.Context, c Content) (Message, error) {
 		return Message{}, fmt.Errorf("%w: no HTML body", ErrInvalid)
 	}
 	var html strings.Builder
-	if err := mailtpl.Layout(lang, c.Subject).Render(templ.WithChildren(ctx, c.HTML), &html); err != nil {
+	if err := Layout(lang, c.Subject).Render(templ.WithChildren(ctx, c.HTML), &html); err != nil {
 		return Message{}, fmt.Errorf("mail: render %q: %w", c.Subject, err)
 	}
 	text := strings.TrimRight(c.Text, "\n") + "\n\n-- \n" + i18n.For(lang).T("mail.footer") + "\n"

@@ -9,7 +9,6 @@ import (
 	"github.com/a-h/templ"
 
 	"alumnet/internal/i18n"
-	mailtpl "alumnet/templates/mail"
 )
 
 func TestRenderInTheRecipientsLanguage(t *testing.T) {
@@ -23,7 +22,7 @@ func TestRenderInTheRecipientsLanguage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.lang), func(t *testing.T) {
 			name := `Jan "<script>alert(1)</script>" & co`
-			body := mailtpl.Invitation(mailtpl.InvitationData{Greeting: "Hallo " + name, Link: "https://alumnet.test/x?a=1&b=2", Button: "Open"})
+			body := linkBody(Link{Paragraphs: []string{"Hallo " + name}, URL: "https://alumnet.test/x?a=1&b=2", Button: "Open"})
 			m, err := Render(context.Background(), Content{To: "jan@example.org", Lang: tt.lang, Subject: "Onderwerp <b>",
 				HTML: body, Text: Paragraphs("Hallo "+name, "https://alumnet.test/x?a=1&b=2"), Headers: map[string]string{"X-Test": "1"}})
 			if err != nil {

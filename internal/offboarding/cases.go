@@ -11,6 +11,7 @@ import (
 
 	"alumnet/internal/audit"
 	"alumnet/internal/db"
+	"alumnet/internal/i18n"
 	"alumnet/internal/people"
 	"alumnet/internal/units"
 )
@@ -95,6 +96,10 @@ func (i Item) Description(en bool) string {
 func (i Item) Overdue(today time.Time) bool {
 	return i.Status == "open" && i.DueDate.Before(dateOf(today))
 }
+
+// Today is the current moment on the organisation's clock: due dates and
+// leaving dates are days there.
+func Today() time.Time { return time.Now().In(i18n.Zone()) }
 
 func dateOf(t time.Time) time.Time {
 	y, m, d := t.Date()

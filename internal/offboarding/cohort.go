@@ -548,11 +548,10 @@ func (s *Store) cohortInvitations(ctx context.Context, entries []CohortEntry) er
 // each graduate's study affiliation in the unit on the graduation date as
 // graduated (creating the person and the affiliation where needed), each
 // person in their own transaction with its audit entries, and then sends
-// the invitation through send (see portal.Sender) in the person's
-// language. With errors it writes nothing and returns the plan with
+// the portal's invitation in the person's language. With errors it writes nothing and returns the plan with
 // ErrCohortInvalid. The report has Done set and says per person what
 // happened.
-func (s *Store) GraduateCohort(ctx context.Context, sc units.Scope, actorID int64, req CohortRequest, send portal.Sender) (CohortReport, error) {
+func (s *Store) GraduateCohort(ctx context.Context, sc units.Scope, actorID int64, req CohortRequest) (CohortReport, error) {
 	rep, err := s.PlanCohort(ctx, sc, req)
 	if err != nil {
 		return CohortReport{}, err
@@ -578,7 +577,7 @@ func (s *Store) GraduateCohort(ctx context.Context, sc units.Scope, actorID int6
 		if e.Outcome != CohortInvite {
 			continue
 		}
-		ok, err := s.portal.Invite(ctx, actorID, e.PersonID, send)
+		ok, err := s.portal.Invite(ctx, actorID, e.PersonID)
 		switch {
 		case errors.Is(err, portal.ErrJoined):
 			e.Outcome, e.Reason = CohortAlreadyAlumnus, CohortReasonPortal

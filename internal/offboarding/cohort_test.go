@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/text/encoding/charmap"
@@ -20,6 +21,7 @@ import (
 	"alumnet/internal/people"
 	"alumnet/internal/pgtest"
 	"alumnet/internal/portal"
+	"alumnet/internal/sessions"
 	"alumnet/internal/units"
 )
 
@@ -108,6 +110,7 @@ type cohortFixture struct {
 	care, tech units.Unit
 	other      units.Unit // another school
 	mails      []portal.Mail
+	portal     *portal.Store
 }
 
 func newCohortFixture(t *testing.T) *cohortFixture {
@@ -115,8 +118,9 @@ func newCohortFixture(t *testing.T) *cohortFixture {
 	d := pgtest.New(t)
 	ctx := context.Background()
 	cs := consent.NewStore(d.Pool)
-	f := &cohortFixture{pool: d.Pool, people: people.NewStore(d.Pool), consent: cs,
-		store: offboarding.NewStore(d.Pool, portal.New(d.Pool, cs), cs, nil)}
+	f := &cohortFixture{pool: d.Pool, people: people.NewStore(d.Pool), consent: cs}
+	f.portal = portal.NewStore(d.Pool, cs, sessions.New(d.Pool, scs.GobCodec{}), f.send)
+	f.store = offboarding.NewStore(d.Pool, f.portal, cs, nil)
 	us := units.NewStore(d.Pool)
 	var err error
 	if f.school, err = us.Create(ctx, nil, "Noorderpoort", "organisation"); err != nil {
@@ -237,7 +241,7 @@ func TestGraduateCohortFromRegistry(t *testing.T) {
 	if _, err := f.store.PlanCohort(ctx, units.Within([]int64{f.other.ID}), req); !errors.Is(err, offboarding.ErrUnitScope) {
 		t.Fatalf("plan outside scope: %v", err)
 	}
-	if _, err := f.store.GraduateCohort(ctx, units.Within([]int64{f.tech.ID}), 0, req, f.send); !errors.Is(err, offboarding.ErrUnitScope) {
+	if _, err := f.store.GraduateCohort(ctx, units.Within([]int64{f.tech.ID}), 0, req); !errors.Is(err, offboarding.ErrUnitScope) {
 		t.Fatalf("graduate outside scope: %v", err)
 	}
 
@@ -262,7 +266,7 @@ func TestGraduateCohortFromRegistry(t *testing.T) {
 		t.Fatalf("the plan wrote: %s → %s", before, after)
 	}
 
-	rep, err := f.store.GraduateCohort(ctx, units.Within([]int64{f.school.ID}), 0, req, f.send)
+	rep, err := f.store.GraduateCohort(ctx, units.Within([]int64{f.school.ID}), 0, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +301,7 @@ func TestGraduateCohortFromRegistry(t *testing.T) {
 	}
 
 	// Running it again finds nobody left in the cohort.
-	again, err := f.store.GraduateCohort(ctx, units.Everyone(), 0, req, f.send)
+	again, err := f.store.GraduateCohort(ctx, units.Everyone(), 0, req)
 	if err != nil || len(again.Entries) != 0 || len(f.mails) != 2 {
 		t.Fatalf("second run: %v, %d entries, %d mails", err, len(again.Entries), len(f.mails))
 	}
@@ -316,7 +320,7 @@ func TestGraduateCohortRefusesAGraduationBeforeTheStart(t *testing.T) {
 	f.person(t, "Late", "late@example.nl", "nl", study(f.care, "2025", "2025-08-01", "", ""))
 	before := f.snapshot(t)
 	rep, err := f.store.GraduateCohort(ctx, units.Everyone(), 0,
-		offboarding.CohortRequest{UnitID: f.care.ID, Year: 2025, GraduationDate: day("2025-07-04")}, f.send)
+		offboarding.CohortRequest{UnitID: f.care.ID, Year: 2025, GraduationDate: day("2025-07-04")})
 	if !errors.Is(err, offboarding.ErrCohortInvalid) || rep.Done {
 		t.Fatalf("err %v, done %v", err, rep.Done)
 	}
@@ -364,7 +368,7 @@ func TestGraduateCohortFromCSV(t *testing.T) {
 		before := f.snapshot(t)
 		rows := csv("Nieuw;Persoon;nieuw@example.nl;en", ";Zonder voornaam;x@example;nl", "Dubbel;Een;nieuw@example.nl;nl",
 			"Olga;Jansen;OLGA@example.nl;", "Sven;Jansen;sven@example.nl;nl")
-		rep, err := f.store.GraduateCohort(ctx, coord, 0, req(rows), f.send)
+		rep, err := f.store.GraduateCohort(ctx, coord, 0, req(rows))
 		if !errors.Is(err, offboarding.ErrCohortInvalid) {
 			t.Fatalf("err %v", err)
 		}
@@ -403,7 +407,7 @@ func TestGraduateCohortFromCSV(t *testing.T) {
 		pien := f.person(t, "Pien", "pien@example.nl", "nl", study(f.care, "", "2022-09-01", "2025-08-31", ""))
 		rows := csv("Nieuw;Persoon;Nieuw@Example.nl;en", "Olga;Anders;OLGA@example.nl;en", "Gerrit;Jansen;gerrit@example.nl;nl",
 			"Wim;Jansen;wim@example.nl;nl", "nina;JANSEN;;", "Zonder;Adres;;nl", "Karel;Jansen;karel@example.nl;", "Pien;Jansen;pien@example.nl;")
-		rep, err := f.store.GraduateCohort(ctx, coord, 0, req(rows), f.send)
+		rep, err := f.store.GraduateCohort(ctx, coord, 0, req(rows))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -495,11 +499,11 @@ func TestGraduateCohortFromCSV(t *testing.T) {
 
 	t.Run("invited this week", func(t *testing.T) {
 		id := f.person(t, "Rik", "rik@example.nl", "nl", study(f.care, "2025", "2022-09-01", "", ""))
-		if ok, err := portal.New(f.pool, f.consent).Invite(ctx, 0, id, f.send); !ok || err != nil {
+		if ok, err := f.portal.Invite(ctx, 0, id); !ok || err != nil {
 			t.Fatal(ok, err)
 		}
 		n := len(f.mails)
-		rep, err := f.store.GraduateCohort(ctx, units.Everyone(), 0, req(csv("Rik;Jansen;rik@example.nl;nl")), f.send)
+		rep, err := f.store.GraduateCohort(ctx, units.Everyone(), 0, req(csv("Rik;Jansen;rik@example.nl;nl")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -529,7 +533,7 @@ func TestCohortCSVEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err := f.store.GraduateCohort(context.Background(), units.Everyone(), 0,
-		offboarding.CohortRequest{UnitID: f.tech.ID, Year: 2025, GraduationDate: day("2025-06-30"), FromCSV: true, Rows: rows}, f.send)
+		offboarding.CohortRequest{UnitID: f.tech.ID, Year: 2025, GraduationDate: day("2025-06-30"), FromCSV: true, Rows: rows})
 	if err != nil || rep.Count(offboarding.CohortInvite) != 1 || len(f.mails) != 1 || f.mails[0].Lang != "en" || f.mails[0].Name != "Lieke" {
 		t.Fatalf("%+v %v %+v", rep, err, f.mails)
 	}

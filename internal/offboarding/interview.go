@@ -14,7 +14,6 @@ import (
 	"alumnet/internal/db"
 	"alumnet/internal/form"
 	"alumnet/internal/people"
-	"alumnet/internal/portal"
 	"alumnet/internal/units"
 )
 
@@ -195,7 +194,7 @@ var (
 // change it themselves. For a departure
 // that calls for caution (dismissal, conflict) the caller must pass
 // confirmed, after showing the advice not to push contact.
-func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int64, email string, confirmed bool, send portal.Sender) (bool, error) {
+func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int64, email string, confirmed bool) (bool, error) {
 	c, err := s.Case(ctx, sc, caseID)
 	if err != nil {
 		return false, err
@@ -241,7 +240,7 @@ func (s *Store) Invite(ctx context.Context, sc units.Scope, actorID, caseID int6
 			return err
 		}
 		// The new address and its invitation go together, or neither.
-		if sent, err = s.portal.InviteTx(ctx, tx, actorID, c.PersonID, send); err != nil || !sent {
+		if sent, err = s.portal.InviteTx(ctx, tx, actorID, c.PersonID); err != nil || !sent {
 			return err
 		}
 		// Only a sent invitation counts: the step is done, the case says when.

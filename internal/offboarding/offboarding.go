@@ -99,7 +99,7 @@ func DueDate(leaving time.Time, offsetDays int) time.Time {
 // Store holds templates and cases.
 type Store struct {
 	pool        *pgxpool.Pool
-	portal      *portal.Service
+	portal      *portal.Store
 	consent     *consent.Store
 	workDomains []string
 }
@@ -107,6 +107,6 @@ type Store struct {
 // NewStore returns a Store; the portal sends the alumni invitation.
 // workDomains are the organisation's own mail domains: at leaving, the
 // addresses on them stop opening the portal.
-func NewStore(pool *pgxpool.Pool, p *portal.Service, cs *consent.Store, workDomains []string) *Store {
+func NewStore(pool *pgxpool.Pool, p *portal.Store, cs *consent.Store, workDomains []string) *Store {
 	return &Store{pool: pool, portal: p, consent: cs, workDomains: workDomains}
 }

@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/db"
+	"alumnet/internal/i18n"
+	"alumnet/internal/mail"
+	"alumnet/internal/paths"
 )
 
 // Reminder is a mail to an item's assignee: 7 and 2 days before it is
@@ -26,6 +31,8 @@ type Reminder struct {
 	DueDate      time.Time
 	// DaysLeft is 7 or 2, or negative: days overdue.
 	DaysLeft int
+	// Day is the day the reminder is for (at most one per item per day).
+	Day time.Time
 }
 
 // ReminderSender queues the reminder mail within tx.
@@ -64,6 +71,7 @@ func (s *Store) SendReminders(ctx context.Context, today time.Time, send Reminde
 	n := 0
 	var errs []error
 	for _, r := range list {
+		r.Day = day
 		sent := false
 		err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 			tag, err := tx.Exec(ctx, `UPDATE offboarding_items SET reminded_on = $2
@@ -84,4 +92,41 @@ func (s *Store) SendReminders(ctx context.Context, today time.Time, send Reminde
 		}
 	}
 	return n, errors.Join(errs...)
+}
+
+// Queue puts a rendered mail on the job queue inside tx (jobs.Jobs does).
+type Queue interface {
+	SendMail(ctx context.Context, tx pgx.Tx, key string, personID int64, m mail.Message) error
+}
+
+// ReminderMails is the ReminderSender of the app: each reminder in the
+// assignee's language, with a link (on base) to the item in its case,
+// queued in the reminder's transaction.
+func ReminderMails(base *url.URL, q Queue) ReminderSender {
+	return func(ctx context.Context, tx pgx.Tx, rem Reminder) error {
+		msg, err := rem.compose(base).Message(ctx)
+		if err != nil {
+			return err
+		}
+		key := "offboarding.reminder." + strconv.FormatInt(rem.ItemID, 10) + "." + rem.Day.Format(time.DateOnly)
+		// The mail is about the leaver: erasing them erases it.
+		return q.SendMail(ctx, tx, key, rem.PersonID, msg)
+	}
+}
+
+func (rem Reminder) compose(base *url.URL) mail.Link {
+	lang, _ := i18n.Parse(rem.Lang) // the default for an unknown language
+	p := i18n.For(lang)
+	title := rem.TitleNL
+	if lang == i18n.EN {
+		title = rem.TitleEN
+	}
+	when := p.T("mail.reminder.due", rem.DaysLeft)
+	if rem.DaysLeft < 0 {
+		when = p.T("mail.reminder.overdue", -rem.DaysLeft)
+	}
+	return mail.Link{To: rem.To, Lang: lang, Staff: true, Subject: p.T("mail.reminder.subject", title, rem.PersonName),
+		Paragraphs: []string{p.T("mail.greeting", rem.AssigneeName), p.T("mail.reminder.intro", title, rem.PersonName, rem.DueDate.Format(time.DateOnly)), when},
+		URL:        paths.Absolute(base, paths.CaseItemAnchor(rem.CaseID, rem.ItemID)), Button: p.T("mail.reminder.button"),
+		Notes: []string{p.T("mail.reminder.note")}}
 }

@@ -117,7 +117,7 @@ type ExportActivity struct {
 }
 
 // Export gathers the person's data.
-func (s *Service) Export(ctx context.Context, personID int64) (Export, error) {
+func (s *Store) Export(ctx context.Context, personID int64) (Export, error) {
 	x := Export{ExportedAt: time.Now().UTC(), Tags: []string{}}
 	p := &x.Person
 	err := s.pool.QueryRow(ctx, `SELECT id, first_name, last_name, phone, city, employer, job_title, sector, linkedin_url, language,

@@ -33,7 +33,7 @@ LIMIT $1`
 // RemindStale mails up to limit people whose details were not confirmed
 // for a year a one-click "still correct" link, each in its own
 // transaction with its mail. It returns how many were asked.
-func (s *Service) RemindStale(ctx context.Context, limit int, send Sender) (int, error) {
+func (s *Store) RemindStale(ctx context.Context, limit int) (int, error) {
 	rows, err := s.pool.Query(ctx, staleSQL, limit)
 	if err != nil {
 		return 0, fmt.Errorf("portal: stale details: %w", err)
@@ -61,7 +61,7 @@ func (s *Service) RemindStale(ctx context.Context, limit int, send Sender) (int,
 				return err
 			}
 			asked = true
-			return send(ctx, tx, Mail{Kind: PurposeConfirmDetails, To: d.email, PersonID: d.id, Name: d.name, Lang: d.lang, Token: token, TokenID: tid})
+			return s.send(ctx, tx, Mail{Kind: PurposeConfirmDetails, To: d.email, PersonID: d.id, Name: d.name, Lang: d.lang, Token: token, TokenID: tid})
 		})
 		if err != nil {
 			return n, fmt.Errorf("portal: remind %d: %w", d.id, err)
@@ -75,7 +75,7 @@ func (s *Service) RemindStale(ctx context.Context, limit int, send Sender) (int,
 
 // ConfirmDetailsByLink uses the link from the yearly mail: the details
 // count as confirmed. It returns whose they are.
-func (s *Service) ConfirmDetailsByLink(ctx context.Context, token string) (int64, error) {
+func (s *Store) ConfirmDetailsByLink(ctx context.Context, token string) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := useToken(ctx, tx, PurposeConfirmDetails, token)

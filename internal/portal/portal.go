@@ -17,6 +17,7 @@ import (
 	"alumnet/internal/auth"
 	"alumnet/internal/consent"
 	"alumnet/internal/db"
+	"alumnet/internal/sessions"
 )
 
 // Link purposes and how long each link works.
@@ -63,19 +64,23 @@ var (
 	ErrAddressInUse = errors.New("portal: the address belongs to a record with another proved address")
 )
 
-// Service holds the portal's rules over the database.
-type Service struct {
-	pool    *pgxpool.Pool
-	consent *consent.Store
+// Store holds the portal's rules over the database.
+type Store struct {
+	pool     *pgxpool.Pool
+	consent  *consent.Store
+	sessions *sessions.Store
+	send     Sender
 }
 
-// New returns a Service.
-func New(pool *pgxpool.Pool, cs *consent.Store) *Service {
-	return &Service{pool: pool, consent: cs}
+// NewStore returns a Store. The portal's sessions are in ss; send queues
+// its link mails (LinkMails, in the app).
+func NewStore(pool *pgxpool.Pool, cs *consent.Store, ss *sessions.Store, send Sender) *Store {
+	return &Store{pool: pool, consent: cs, sessions: ss, send: send}
 }
 
-// Mail is a link mail the caller renders and queues inside the transaction
-// that made the link, so that the mail goes out only if the link exists.
+// Mail is a link mail, written (LinkMails) and queued inside the
+// transaction that made the link, so that the mail goes out only if the
+// link exists.
 type Mail struct {
 	Kind     string // a link purpose; "known" for a registration of a known address
 	To       string
@@ -96,7 +101,7 @@ type Mail struct {
 // "this was not me" took out again.
 const MailEmailReverted = "email_reverted"
 
-// Sender queues m within tx.
+// Sender writes m and queues it within tx.
 type Sender func(ctx context.Context, tx pgx.Tx, m Mail) error
 
 // Token is a stored link.
@@ -146,7 +151,7 @@ func scanToken(row pgx.Row) (Token, error) {
 
 // Peek returns a valid link without using it (to show the page behind it:
 // mail scanners open links, so only a POST uses one).
-func (s *Service) Peek(ctx context.Context, purpose, token string) (Token, error) {
+func (s *Store) Peek(ctx context.Context, purpose, token string) (Token, error) {
 	return scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM person_tokens
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`, auth.HashToken(token), purpose))
 }
@@ -172,7 +177,7 @@ func expireLinks(ctx context.Context, tx pgx.Tx, personID, keep int64, purposes 
 
 // Allow records an attempt in bucket for key and reports whether it is
 // within limit attempts per window. Every app process shares the count.
-func (s *Service) Allow(ctx context.Context, bucket, key string, limit int, window time.Duration) (bool, error) {
+func (s *Store) Allow(ctx context.Context, bucket, key string, limit int, window time.Duration) (bool, error) {
 	var n int
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		// One counter per bucket and key at a time.
@@ -199,7 +204,7 @@ func (s *Service) Allow(ctx context.Context, bucket, key string, limit int, wind
 // forgets the addresses of registrations nobody confirmed: the mail to
 // such an address keeps no recipient after a week ("without confirmation
 // we keep nothing").
-func (s *Service) Prune(ctx context.Context) error {
+func (s *Store) Prune(ctx context.Context) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE mail_deliveries d SET to_address = '', subject = '', text_body = '', html_body = '', headers = '{}'
 		WHERE d.person_id IS NULL AND d.to_address <> '' AND d.created_at < now() - interval '7 days'
 		  AND d.key LIKE 'portal.register.%'`); err != nil {

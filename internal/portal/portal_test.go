@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -16,6 +17,7 @@ import (
 	"alumnet/internal/people"
 	"alumnet/internal/pgtest"
 	"alumnet/internal/portal"
+	"alumnet/internal/sessions"
 	"alumnet/internal/units"
 )
 
@@ -23,7 +25,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
 type fixture struct {
 	pool    *pgxpool.Pool
-	svc     *portal.Service
+	svc     *portal.Store
 	consent *consent.Store
 	people  *people.Store
 	unit    units.Unit
@@ -38,7 +40,9 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{pool: d.Pool, svc: portal.New(d.Pool, cs), consent: cs, people: people.NewStore(d.Pool), unit: u}
+	f := &fixture{pool: d.Pool, consent: cs, people: people.NewStore(d.Pool), unit: u}
+	f.svc = portal.NewStore(d.Pool, cs, sessions.New(d.Pool, scs.GobCodec{}), f.send)
+	return f
 }
 
 // send records the link mails instead of rendering them; the server tests
@@ -87,7 +91,7 @@ func (f *fixture) count(t *testing.T, sql string, args ...any) int {
 func TestRegistrationDoubleOptIn(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if err := f.svc.Register(ctx, f.registration(t, "sanne@example.nl", "newsletter", "events"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "sanne@example.nl", "newsletter", "events")); err != nil {
 		t.Fatal(err)
 	}
 	m := f.lastMail(t)
@@ -133,7 +137,7 @@ func TestRegistrationDoubleOptIn(t *testing.T) {
 func TestRegistrationLinkExpires(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if err := f.svc.Register(ctx, f.registration(t, "late@example.nl"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "late@example.nl")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.pool.Exec(ctx, `UPDATE person_tokens SET expires_at = now() - interval '1 second'`); err != nil {
@@ -157,7 +161,7 @@ func TestRegistrationLinkExpires(t *testing.T) {
 func TestRegisteringAKnownAddressChangesNothing(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if err := f.svc.Register(ctx, f.registration(t, "sanne@example.nl", "newsletter"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "sanne@example.nl", "newsletter")); err != nil {
 		t.Fatal(err)
 	}
 	id, err := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
@@ -169,7 +173,7 @@ func TestRegisteringAKnownAddressChangesNothing(t *testing.T) {
 	again := f.registration(t, "SANNE@example.nl ")
 	again.FirstName, again.Language = "Mallory", "nl"
 	again.Normalize()
-	if err := f.svc.Register(ctx, again, f.send); err != nil {
+	if err := f.svc.Register(ctx, again); err != nil {
 		t.Fatal(err)
 	}
 	m := f.lastMail(t)
@@ -195,7 +199,7 @@ func TestRegisteringAKnownAddressChangesNothing(t *testing.T) {
 func TestMagicLink(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if err := f.svc.Register(ctx, f.registration(t, "jan@example.nl"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "jan@example.nl")); err != nil {
 		t.Fatal(err)
 	}
 	id, err := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
@@ -204,13 +208,13 @@ func TestMagicLink(t *testing.T) {
 	}
 	f.mails = nil
 	// An unknown address: no mail, no link stored; the caller answers alike.
-	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "nobody@example.nl"}, f.send); err != nil || len(f.mails) != 0 {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "nobody@example.nl"}); err != nil || len(f.mails) != 0 {
 		t.Fatalf("unknown address: %v, %d mails", err, len(f.mails))
 	}
 	if n := f.count(t, `SELECT count(*) FROM person_tokens WHERE purpose = 'login'`); n != 0 {
 		t.Fatalf("%d login links for an unknown address", n)
 	}
-	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: " JAN@example.nl"}, f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: " JAN@example.nl"}); err != nil {
 		t.Fatal(err)
 	}
 	m := f.lastMail(t)
@@ -224,7 +228,7 @@ func TestMagicLink(t *testing.T) {
 		t.Fatalf("replayed link: %v", err)
 	}
 	// Expired after 15 minutes.
-	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "jan@example.nl"}, f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "jan@example.nl"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(t, `SELECT count(*) FROM person_tokens WHERE purpose = 'login' AND used_at IS NULL
@@ -266,12 +270,12 @@ func TestInvitationSetsConsents(t *testing.T) {
 	if err := f.svc.SetConsent(ctx, id, news.ID, news.TextID, true); err != nil {
 		t.Fatal(err)
 	}
-	ok, err := f.svc.Invite(ctx, 0, id, f.send)
+	ok, err := f.svc.Invite(ctx, 0, id)
 	if err != nil || !ok {
 		t.Fatalf("invite: %v %v", ok, err)
 	}
 	// Within the week a second invitation is skipped.
-	if again, err := f.svc.Invite(ctx, 0, id, f.send); err != nil || again {
+	if again, err := f.svc.Invite(ctx, 0, id); err != nil || again {
 		t.Fatalf("second invite: %v %v", again, err)
 	}
 	m := f.lastMail(t)
@@ -296,7 +300,7 @@ func TestInvitationSetsConsents(t *testing.T) {
 	in2 := people.Input{FirstName: "Geen", LastName: "Adres", Language: "nl"}
 	in2.Normalize()
 	id2, _ := f.people.CreatePerson(ctx, units.Everyone(), 0, in2, nil)
-	if ok, err := f.svc.Invite(ctx, 0, id2, f.send); err != nil || ok {
+	if ok, err := f.svc.Invite(ctx, 0, id2); err != nil || ok {
 		t.Fatalf("invite without address: %v %v", ok, err)
 	}
 }
@@ -304,7 +308,7 @@ func TestInvitationSetsConsents(t *testing.T) {
 func TestUnsubscribe(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if err := f.svc.Register(ctx, f.registration(t, "u@example.nl", "newsletter"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "u@example.nl", "newsletter")); err != nil {
 		t.Fatal(err)
 	}
 	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
@@ -334,7 +338,7 @@ func TestExport(t *testing.T) {
 	ctx := context.Background()
 	r := f.registration(t, "x@example.nl", "newsletter")
 	r.FirstName = "=HYPERLINK(\"evil\")"
-	if err := f.svc.Register(ctx, r, f.send); err != nil {
+	if err := f.svc.Register(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
@@ -368,30 +372,30 @@ func TestExport(t *testing.T) {
 func TestYearlyDetailsReminder(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if err := f.svc.Register(ctx, f.registration(t, "oud@example.nl", "events"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "oud@example.nl", "events")); err != nil {
 		t.Fatal(err)
 	}
 	asked, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
-	if err := f.svc.Register(ctx, f.registration(t, "stil@example.nl"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "stil@example.nl")); err != nil {
 		t.Fatal(err)
 	}
 	silent, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token) // no permission: not contacted
 	// Gave permission for events and withdrew it again: not contacted either.
-	if err := f.svc.Register(ctx, f.registration(t, "weg@example.nl", "events"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "weg@example.nl", "events")); err != nil {
 		t.Fatal(err)
 	}
 	withdrew, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
 	if err := f.svc.SetConsent(ctx, withdrew, f.purpose(t, "events").ID, 0, false); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := f.svc.RemindStale(ctx, 100, f.send); err != nil || n != 0 {
+	if n, err := f.svc.RemindStale(ctx, 100); err != nil || n != 0 {
 		t.Fatalf("fresh details reminded: %d %v", n, err)
 	}
 	if _, err := f.pool.Exec(ctx, `UPDATE persons SET details_confirmed_at = now() - interval '13 months', created_at = now() - interval '2 years'`); err != nil {
 		t.Fatal(err)
 	}
 	f.mails = nil
-	if n, err := f.svc.RemindStale(ctx, 100, f.send); err != nil || n != 1 {
+	if n, err := f.svc.RemindStale(ctx, 100); err != nil || n != 1 {
 		t.Fatalf("reminders: %d %v", n, err)
 	}
 	m := f.lastMail(t)
@@ -399,7 +403,7 @@ func TestYearlyDetailsReminder(t *testing.T) {
 		t.Fatalf("reminder %+v (silent is %d)", m, silent)
 	}
 	// Not again within the year, also not when the job runs twice.
-	if n, err := f.svc.RemindStale(ctx, 100, f.send); err != nil || n != 0 {
+	if n, err := f.svc.RemindStale(ctx, 100); err != nil || n != 0 {
 		t.Fatalf("second run: %d %v", n, err)
 	}
 	if id, err := f.svc.ConfirmDetailsByLink(ctx, m.Token); err != nil || id != asked {
@@ -424,29 +428,29 @@ func TestYearlyDetailsReminder(t *testing.T) {
 func TestLinksStopAfterEmailChange(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if err := f.svc.Register(ctx, f.registration(t, "werk@bedrijf.example"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "werk@bedrijf.example")); err != nil {
 		t.Fatal(err)
 	}
 	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
-	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "werk@bedrijf.example"}, f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "werk@bedrijf.example"}); err != nil {
 		t.Fatal(err)
 	}
 	first := f.lastMail(t).Token
-	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "werk@bedrijf.example"}, f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "werk@bedrijf.example"}); err != nil {
 		t.Fatal(err)
 	}
 	second := f.lastMail(t).Token
 	if _, err := f.svc.Login(ctx, first); !errors.Is(err, portal.ErrLinkInvalid) {
 		t.Fatalf("an older login link still works: %v", err)
 	}
-	if _, err := f.svc.Invite(ctx, 0, id, f.send); err != nil {
+	if _, err := f.svc.Invite(ctx, 0, id); err != nil {
 		t.Fatal(err)
 	}
 	invitation := f.lastMail(t).Token
-	if err := f.svc.RequestEmailChange(ctx, id, "prive@example.nl", f.send); err != nil {
+	if err := f.svc.RequestEmailChange(ctx, id, "prive@example.nl"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.ConfirmEmailChange(ctx, f.lastMail(t).Token, f.send); err != nil {
+	if _, err := f.svc.ConfirmEmailChange(ctx, f.lastMail(t).Token); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Login(ctx, second); !errors.Is(err, portal.ErrLinkInvalid) {
@@ -455,7 +459,7 @@ func TestLinksStopAfterEmailChange(t *testing.T) {
 	if _, err := f.svc.AcceptInvitation(ctx, invitation, "A", "B", "nl", nil); !errors.Is(err, portal.ErrLinkInvalid) {
 		t.Fatalf("an invitation to the old address works after the change: %v", err)
 	}
-	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "prive@example.nl"}, f.send); err != nil {
+	if err := f.svc.RequestLogin(ctx, portal.LoginRequest{Email: "prive@example.nl"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := f.svc.Login(ctx, f.lastMail(t).Token); err != nil || got != id {
@@ -466,7 +470,7 @@ func TestLinksStopAfterEmailChange(t *testing.T) {
 func TestSetConsentTwiceWritesOnce(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if err := f.svc.Register(ctx, f.registration(t, "dubbel@example.nl"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "dubbel@example.nl")); err != nil {
 		t.Fatal(err)
 	}
 	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
@@ -499,7 +503,7 @@ func TestRegisteringAnOtherAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Register(ctx, f.registration(t, "bas@oud.example"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "bas@oud.example")); err != nil {
 		t.Fatal(err)
 	}
 	m := f.lastMail(t)
@@ -516,7 +520,7 @@ func TestRegisteringAnOtherAddress(t *testing.T) {
 		t.Fatal("an address got proved")
 	}
 	// With the record's primary address, the registration is theirs.
-	if err := f.svc.Register(ctx, f.registration(t, "bas@nieuw.example"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "bas@nieuw.example")); err != nil {
 		t.Fatal(err)
 	}
 	got, err := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
@@ -527,7 +531,7 @@ func TestRegisteringAnOtherAddress(t *testing.T) {
 		t.Fatal("the confirmed address is not proved")
 	}
 	// Registering again with it now sends a login link.
-	if err := f.svc.Register(ctx, f.registration(t, "bas@nieuw.example"), f.send); err != nil {
+	if err := f.svc.Register(ctx, f.registration(t, "bas@nieuw.example")); err != nil {
 		t.Fatal(err)
 	}
 	if m := f.lastMail(t); m.Kind != "known" || m.PersonID != id {

@@ -60,7 +60,7 @@ type ProfileAffiliation struct {
 }
 
 // Profile loads the person's own record.
-func (s *Service) Profile(ctx context.Context, personID int64) (Profile, error) {
+func (s *Store) Profile(ctx context.Context, personID int64) (Profile, error) {
 	var p Profile
 	err := s.pool.QueryRow(ctx, `SELECT p.id, p.first_name, p.last_name, coalesce(e.email, ''), p.phone, p.city, p.employer,
 			p.job_title, p.sector, p.linkedin_url, p.language, p.interests, p.offers, p.needs, p.open_to_return, p.details_confirmed_at
@@ -133,7 +133,7 @@ func (in ProfileInput) Validate() form.Errors {
 
 // UpdateProfile saves the alumnus' own changes; saving counts as
 // confirming the details. The audit log names the fields, not the values.
-func (s *Service) UpdateProfile(ctx context.Context, personID int64, in ProfileInput) error {
+func (s *Store) UpdateProfile(ctx context.Context, personID int64, in ProfileInput) error {
 	before, err := s.Profile(ctx, personID)
 	if err != nil {
 		return err
@@ -189,7 +189,7 @@ func changedFields(a, b ProfileInput) []string {
 
 // ConfirmDetails records that the alumnus checked their details and they
 // are still right.
-func (s *Service) ConfirmDetails(ctx context.Context, personID int64) error {
+func (s *Store) ConfirmDetails(ctx context.Context, personID int64) error {
 	err := people.ConfirmDetails(ctx, s.pool, personID)
 	if errors.Is(err, people.ErrNotFound) {
 		return ErrNotFound
@@ -199,7 +199,7 @@ func (s *Service) ConfirmDetails(ctx context.Context, personID int64) error {
 
 // RequestEmailChange mails a confirmation link to the new address; the
 // address changes only when that link is used.
-func (s *Service) RequestEmailChange(ctx context.Context, personID int64, newEmail string, send Sender) error {
+func (s *Store) RequestEmailChange(ctx context.Context, personID int64, newEmail string) error {
 	newEmail = strings.ToLower(strings.TrimSpace(newEmail))
 	p, err := s.Profile(ctx, personID)
 	if err != nil {
@@ -210,7 +210,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, personID int64, newEma
 		if err != nil {
 			return err
 		}
-		return send(ctx, tx, Mail{Kind: PurposeEmailChange, To: newEmail, PersonID: personID, Name: p.FirstName, Lang: p.Language,
+		return s.send(ctx, tx, Mail{Kind: PurposeEmailChange, To: newEmail, PersonID: personID, Name: p.FirstName, Lang: p.Language,
 			Token: token, TokenID: tid})
 	})
 }
@@ -219,7 +219,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, personID int64, newEma
 // it becomes the primary address, and the old one is retired (it stops
 // opening the portal at once) and gets a notice with a way to undo the
 // change. Other links of the person stop working.
-func (s *Service) ConfirmEmailChange(ctx context.Context, token string, send Sender) (int64, error) {
+func (s *Store) ConfirmEmailChange(ctx context.Context, token string) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := useToken(ctx, tx, PurposeEmailChange, token)
@@ -247,7 +247,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, send Sen
 			return err
 		}
 		if old.Email != "" && old.Proved {
-			if err := s.noticeReplaced(ctx, tx, personID, old.Email, t.Email, send); err != nil {
+			if err := s.noticeReplaced(ctx, tx, personID, old.Email, t.Email); err != nil {
 				return err
 			}
 		}
@@ -269,7 +269,7 @@ type revertPayload struct {
 // nor take their place. While the undo link of an earlier change is still
 // open, that address is told again, with a fresh link: a second quick
 // change cannot hide the first from the person it was taken from.
-func (s *Service) noticeReplaced(ctx context.Context, tx pgx.Tx, personID int64, old, newAddr string, send Sender) error {
+func (s *Store) noticeReplaced(ctx context.Context, tx pgx.Tx, personID int64, old, newAddr string) error {
 	var name, lang string
 	err := tx.QueryRow(ctx, `SELECT first_name, language FROM persons WHERE id = $1 AND erased_at IS NULL`, personID).Scan(&name, &lang)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -298,7 +298,7 @@ func (s *Service) noticeReplaced(ctx context.Context, tx pgx.Tx, personID int64,
 		if err != nil {
 			return err
 		}
-		if err := send(ctx, tx, Mail{Kind: PurposeEmailRevert, To: to, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid,
+		if err := s.send(ctx, tx, Mail{Kind: PurposeEmailRevert, To: to, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid,
 			NewAddress: MaskAddress(newAddr)}); err != nil {
 			return err
 		}
@@ -323,10 +323,10 @@ func MaskAddress(email string) string {
 // RevertEmail uses a "this was not me" link: while the change it undoes is
 // still in place, the old address (proved by this click, as it was
 // before) is the primary again and the one that replaced it is retired and
-// told so; every other link of the person stops working, and the extra
-// steps (ending the person's portal sessions) run in the same
-// transaction. It returns whose address it is.
-func (s *Service) RevertEmail(ctx context.Context, token string, send Sender, extra ...func(ctx context.Context, tx pgx.Tx, personID int64) error) (int64, error) {
+// told so; every other link of the person stops working and every portal
+// session of theirs ends, in the same transaction. It returns whose
+// address it is.
+func (s *Store) RevertEmail(ctx context.Context, token string) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := useToken(ctx, tx, PurposeEmailRevert, token)
@@ -363,7 +363,7 @@ func (s *Service) RevertEmail(ctx context.Context, token string, send Sender, ex
 		if err := tx.QueryRow(ctx, `SELECT first_name, language FROM persons WHERE id = $1`, personID).Scan(&name, &lang); err != nil {
 			return err
 		}
-		if err := send(ctx, tx, Mail{Kind: MailEmailReverted, To: p.New, PersonID: personID, Name: name, Lang: lang, TokenID: t.ID}); err != nil {
+		if err := s.send(ctx, tx, Mail{Kind: MailEmailReverted, To: p.New, PersonID: personID, Name: name, Lang: lang, TokenID: t.ID}); err != nil {
 			return err
 		}
 		// Whoever made the change is logged out, also a request of theirs
@@ -371,10 +371,8 @@ func (s *Service) RevertEmail(ctx context.Context, token string, send Sender, ex
 		if err := people.EndPortalSessions(ctx, tx, personID); err != nil {
 			return err
 		}
-		for _, step := range extra {
-			if err := step(ctx, tx, personID); err != nil {
-				return err
-			}
+		if _, err := s.sessions.EndPersonSessions(ctx, tx, personID); err != nil {
+			return err
 		}
 		return audit.Write(ctx, tx, audit.Record{Action: "person.email_revert", PersonID: personID, Entity: "person", EntityID: personID,
 			Details: map[string]any{"by": "person"}})
@@ -385,9 +383,9 @@ func (s *Service) RevertEmail(ctx context.Context, token string, send Sender, ex
 // Invite mails the person a link to confirm their details and choose their
 // permissions, at their primary address (InviteTx in a transaction of its
 // own).
-func (s *Service) Invite(ctx context.Context, actorID, personID int64, send Sender) (ok bool, err error) {
+func (s *Store) Invite(ctx context.Context, actorID, personID int64) (ok bool, err error) {
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		ok, err = s.InviteTx(ctx, tx, actorID, personID, send)
+		ok, err = s.InviteTx(ctx, tx, actorID, personID)
 		return err
 	})
 	return ok, err
@@ -401,7 +399,7 @@ func (s *Service) Invite(ctx context.Context, actorID, personID int64, send Send
 // the address (a second record of the same person, or a typing error),
 // nothing is mailed, but everything else happens as for a sent invitation:
 // the caller may not see that person, and must not learn of them this way.
-func (s *Service) InviteTx(ctx context.Context, tx pgx.Tx, actorID, personID int64, send Sender) (ok bool, err error) {
+func (s *Store) InviteTx(ctx context.Context, tx pgx.Tx, actorID, personID int64) (ok bool, err error) {
 	var email, name, lang string
 	err = tx.QueryRow(ctx, `SELECT e.email, p.first_name, p.language FROM persons p
 		JOIN person_emails e ON e.person_id = p.id AND e.is_primary
@@ -443,7 +441,7 @@ func (s *Service) InviteTx(ctx context.Context, tx pgx.Tx, actorID, personID int
 	details := map[string]any{}
 	if held {
 		details["held"] = "address_proved_by_someone_else"
-	} else if err := send(ctx, tx, Mail{Kind: PurposeInvite, To: email, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid}); err != nil {
+	} else if err := s.send(ctx, tx, Mail{Kind: PurposeInvite, To: email, PersonID: personID, Name: name, Lang: lang, Token: token, TokenID: tid}); err != nil {
 		return false, err
 	}
 	return true, audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "person.invite", PersonID: personID, Entity: "person", EntityID: personID,
@@ -456,7 +454,7 @@ func (s *Service) InviteTx(ctx context.Context, tx pgx.Tx, actorID, personID int
 // language and gives the permissions they ticked (purpose → text version
 // shown; the others are recorded as not given only when they had been
 // given before, i.e. withdrawn).
-func (s *Service) AcceptInvitation(ctx context.Context, token, firstName, lastName, lang string, chosen map[int64]int64) (int64, error) {
+func (s *Store) AcceptInvitation(ctx context.Context, token, firstName, lastName, lang string, chosen map[int64]int64) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := useToken(ctx, tx, PurposeInvite, token)
@@ -492,7 +490,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, firstName, lastNa
 // every active purpose: a grant for each newly ticked one, a withdrawal
 // for each previously allowed one left unticked (for a legitimate-interest
 // purpose, an objection). Unchanged ones get no row.
-func (s *Service) setConsents(ctx context.Context, tx pgx.Tx, personID int64, chosen map[int64]int64, source string) error {
+func (s *Store) setConsents(ctx context.Context, tx pgx.Tx, personID int64, chosen map[int64]int64, source string) error {
 	states, err := s.consent.States(ctx, personID)
 	if err != nil {
 		return err
@@ -512,7 +510,7 @@ func (s *Service) setConsents(ctx context.Context, tx pgx.Tx, personID int64, ch
 
 // SetConsent grants or withdraws one purpose from the portal. A repeat of
 // the current state (a double click, a second tab) writes no row.
-func (s *Service) SetConsent(ctx context.Context, personID, purposeID, textID int64, granted bool) error {
+func (s *Store) SetConsent(ctx context.Context, personID, purposeID, textID int64, granted bool) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('consent:' || $1::bigint || ':' || $2::bigint, 0))`,
 			personID, purposeID); err != nil {
@@ -551,7 +549,7 @@ func (w Who) Name() string { return w.FirstName + " " + w.LastName }
 // Who returns an unerased person's name and language (ErrNotFound
 // otherwise): one indexed read, for the portal session and for choosing a
 // page's language.
-func (s *Service) Who(ctx context.Context, personID int64) (Who, error) {
+func (s *Store) Who(ctx context.Context, personID int64) (Who, error) {
 	w := Who{ID: personID}
 	err := s.pool.QueryRow(ctx, `SELECT first_name, last_name, language, session_epoch FROM persons WHERE id = $1 AND erased_at IS NULL`,
 		personID).Scan(&w.FirstName, &w.LastName, &w.Language, &w.SessionEpoch)

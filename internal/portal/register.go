@@ -80,7 +80,7 @@ func (r Registration) Validate(unitIDs map[int64]bool, year int) form.Errors {
 // the address already opens someone's portal, a login link instead. Nothing
 // about an existing person changes, and the caller shows the same page in
 // both cases, so the form does not reveal who is registered.
-func (s *Service) Register(ctx context.Context, r Registration, send Sender) error {
+func (s *Store) Register(ctx context.Context, r Registration) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		c, err := people.ByLoginAddress(ctx, tx, r.Email)
 		switch {
@@ -89,13 +89,13 @@ func (s *Service) Register(ctx context.Context, r Registration, send Sender) err
 			if err != nil {
 				return err
 			}
-			return send(ctx, tx, Mail{Kind: "known", To: r.Email, PersonID: c.ID, Name: c.FirstName, Lang: c.Language, Token: token, TokenID: tid})
+			return s.send(ctx, tx, Mail{Kind: "known", To: r.Email, PersonID: c.ID, Name: c.FirstName, Lang: c.Language, Token: token, TokenID: tid})
 		case errors.Is(err, people.ErrNoAddress):
 			token, tid, err := createToken(ctx, tx, PurposeRegister, 0, r.Email, r)
 			if err != nil {
 				return err
 			}
-			return send(ctx, tx, Mail{Kind: PurposeRegister, To: r.Email, Name: r.FirstName, Lang: r.Language, Token: token, TokenID: tid})
+			return s.send(ctx, tx, Mail{Kind: PurposeRegister, To: r.Email, Name: r.FirstName, Lang: r.Language, Token: token, TokenID: tid})
 		default:
 			return err
 		}
@@ -110,7 +110,7 @@ func (s *Service) Register(ctx context.Context, r Registration, send Sender) err
 // person never proved one, is theirs: the address is proved and the
 // ticked permissions recorded. An address on a record whose person proved
 // another one is refused (ErrAddressInUse): they log in with that one.
-func (s *Service) ConfirmRegistration(ctx context.Context, token string) (int64, error) {
+func (s *Store) ConfirmRegistration(ctx context.Context, token string) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := useToken(ctx, tx, PurposeRegister, token)
@@ -181,7 +181,7 @@ func (s *Service) ConfirmRegistration(ctx context.Context, token string) (int64,
 
 // grantTicked records a grant for each ticked purpose (purpose → text
 // version shown) that the person does not allow already.
-func (s *Service) grantTicked(ctx context.Context, tx pgx.Tx, personID int64, ticked map[int64]int64, source string) error {
+func (s *Store) grantTicked(ctx context.Context, tx pgx.Tx, personID int64, ticked map[int64]int64, source string) error {
 	states, err := s.consent.States(ctx, personID)
 	if err != nil {
 		return err
@@ -226,7 +226,7 @@ type LoginRequest struct {
 // RequestLogin mails a login link when the address opens someone's portal
 // (a proved, current address); otherwise it does nothing. It runs in the
 // job queue, so the visitor's answer and its timing are the same either way.
-func (s *Service) RequestLogin(ctx context.Context, req LoginRequest, send Sender) error {
+func (s *Store) RequestLogin(ctx context.Context, req LoginRequest) error {
 	email := strings.ToLower(strings.TrimSpace(req.Email))
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		c, err := people.ByLoginAddress(ctx, tx, email)
@@ -244,7 +244,7 @@ func (s *Service) RequestLogin(ctx context.Context, req LoginRequest, send Sende
 		if err != nil {
 			return err
 		}
-		return send(ctx, tx, Mail{Kind: PurposeLogin, To: email, PersonID: c.ID, Name: c.FirstName, Lang: c.Language, Token: token, TokenID: tid,
+		return s.send(ctx, tx, Mail{Kind: PurposeLogin, To: email, PersonID: c.ID, Name: c.FirstName, Lang: c.Language, Token: token, TokenID: tid,
 			AskedAt: req.At, AskedFrom: req.From})
 	})
 }
@@ -252,7 +252,7 @@ func (s *Service) RequestLogin(ctx context.Context, req LoginRequest, send Sende
 // Login uses a login link and returns whose it is. The link works only
 // while its address still opens the portal: after an e-mail change or an
 // offboarding, whoever keeps the old mailbox cannot use it.
-func (s *Service) Login(ctx context.Context, token string) (int64, error) {
+func (s *Store) Login(ctx context.Context, token string) (int64, error) {
 	var personID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := useToken(ctx, tx, PurposeLogin, token)

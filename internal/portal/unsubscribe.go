@@ -22,7 +22,7 @@ var ErrBadSignature = errors.New("portal: unsubscribe link not valid")
 
 // secret returns the app-wide key called name, creating it on first use.
 // It lives in the database so that every app process signs alike.
-func (s *Service) secret(ctx context.Context, name string) ([]byte, error) {
+func (s *Store) secret(ctx context.Context, name string) ([]byte, error) {
 	fresh := make([]byte, 32)
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func sign(key []byte, msg string) string {
 
 // UnsubscribeToken returns the token for a one-click unsubscribe link for
 // one person and purpose. It does not expire: a mail may be read late.
-func (s *Service) UnsubscribeToken(ctx context.Context, personID int64, purposeKey string) (string, error) {
+func (s *Store) UnsubscribeToken(ctx context.Context, personID int64, purposeKey string) (string, error) {
 	key, err := s.secret(ctx, "unsubscribe")
 	if err != nil {
 		return "", err
@@ -56,7 +56,7 @@ func (s *Service) UnsubscribeToken(ctx context.Context, personID int64, purposeK
 }
 
 // VerifyUnsubscribe checks a token and returns its person and purpose.
-func (s *Service) VerifyUnsubscribe(ctx context.Context, token string) (int64, string, error) {
+func (s *Store) VerifyUnsubscribe(ctx context.Context, token string) (int64, string, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return 0, "", ErrBadSignature
@@ -77,7 +77,7 @@ func (s *Service) VerifyUnsubscribe(ctx context.Context, token string) (int64, s
 
 // Unsubscribe withdraws the purpose named in a valid token. It reports
 // whether a withdrawal was written (false when it was not granted).
-func (s *Service) Unsubscribe(ctx context.Context, token string) (bool, error) {
+func (s *Store) Unsubscribe(ctx context.Context, token string) (bool, error) {
 	personID, key, err := s.VerifyUnsubscribe(ctx, token)
 	if err != nil {
 		return false, err

@@ -62,7 +62,7 @@ func TestForgotPassword(t *testing.T) {
 	a := newTestApp(t)
 	u := a.createUser("staff")
 	gone := a.createUser("staff")
-	if err := a.srv.users.SetActive(context.Background(), gone.ID, false); err != nil {
+	if _, err := a.srv.users.SetActive(context.Background(), a.createUser("admin"), gone, false); err != nil {
 		t.Fatal(err)
 	}
 	a.run(t, []handlerCase{

@@ -26,7 +26,7 @@ func (s *Server) deliveriesList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || before < 0 {
 		before = 0
 	}
-	list, more, err := s.deliveries.List(r.Context(), status, before, deliveriesPageSize)
+	list, more, err := s.mail.List(r.Context(), status, before, deliveriesPageSize)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (s *Server) deliveryByParam(r *http.Request) (mail.DeliveryMessage, error) 
 	if err != nil {
 		return mail.DeliveryMessage{}, errNotFound()
 	}
-	d, err := s.deliveries.Message(r.Context(), id)
+	d, err := s.mail.Message(r.Context(), id)
 	if errors.Is(err, mail.ErrNotFound) {
 		return mail.DeliveryMessage{}, errNotFound()
 	}
@@ -53,7 +53,7 @@ func (s *Server) deliveryShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	log, err := s.deliveries.Log(r.Context(), d.ID)
+	log, err := s.mail.Log(r.Context(), d.ID)
 	if err != nil {
 		return err
 	}

@@ -14,14 +14,12 @@ import (
 // outboxPageSize is how many mails one page of the outbox shows.
 const outboxPageSize = 50
 
-func (s *Server) outbox() *mail.Outbox { return mail.NewOutbox(s.pool) }
-
 func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) error {
 	before, err := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	if err != nil || before < 0 {
 		before = 0
 	}
-	msgs, more, err := s.outbox().List(r.Context(), before, outboxPageSize)
+	msgs, more, err := s.outbox.List(r.Context(), before, outboxPageSize)
 	if err != nil {
 		return err
 	}
@@ -36,7 +34,7 @@ func (s *Server) outboxShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errNotFound()
 	}
-	m, err := s.outbox().ByID(r.Context(), id)
+	m, err := s.outbox.ByID(r.Context(), id)
 	if errors.Is(err, mail.ErrNotFound) {
 		return errNotFound()
 	}

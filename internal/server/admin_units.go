@@ -251,3 +251,5 @@ func (s *Server) unitSetArchived(w http.ResponseWriter, r *http.Request, archive
 	s.addFlash(r, "success", flash, u.Name)
 	return redirect(w, r, target)
 }
+
+func change(old, new any) map[string]any { return map[string]any{"old": old, "new": new} }

@@ -3,19 +3,14 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
-	"alumnet/internal/audit"
 	"alumnet/internal/auth"
-	"alumnet/internal/db"
 	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/internal/mail"
@@ -176,20 +171,7 @@ func (s *Server) userInvite(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := f.Validate(selectable)
 	if len(errs) == 0 {
-		// The account, its audit entry, the set-password link and the
-		// queued mail are committed together: no account without its
-		// invitation, no invitation for an account that was not made.
-		err = db.InTx(r.Context(), s.pool, func(tx pgx.Tx) error {
-			id, err := auth.CreateUserTx(r.Context(), tx, auth.NewUser{Email: f.Email, Name: f.Name, Role: f.Role, Language: f.Language, UnitIDs: f.UnitIDs})
-			if err != nil {
-				return err
-			}
-			if err := audit.Write(r.Context(), tx, audit.Record{ActorID: me.ID, Action: "user.invite", Entity: "user", EntityID: id,
-				Details: map[string]any{"email": f.Email, "role": f.Role, "units": nonNilIDs(f.UnitIDs)}}); err != nil {
-				return err
-			}
-			return s.sendInvitation(r.Context(), tx, *me, invitee{ID: id, Email: f.Email, Name: f.Name, Language: f.Language})
-		})
+		_, err := s.users.Invite(r.Context(), *me, auth.NewUser{Email: f.Email, Name: f.Name, Role: f.Role, Language: f.Language, UnitIDs: f.UnitIDs})
 		switch {
 		case errors.Is(err, auth.ErrEmailTaken):
 			errs.Add("email", "users.err.email_taken")
@@ -205,33 +187,6 @@ func (s *Server) userInvite(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.addFlash(r, "success", "users.invited", f.Email)
 	return redirect(w, r, "/app/admin/users")
-}
-
-// invitee is who an invitation goes to.
-type invitee struct {
-	ID                    int64
-	Email, Name, Language string
-}
-
-// sendInvitation makes a new set-password link for u (earlier links stop
-// working) and queues the mail with it in u's language, inside tx. Each
-// link is its own delivery, keyed by the link's hash.
-func (s *Server) sendInvitation(ctx context.Context, tx pgx.Tx, by auth.User, u invitee) error {
-	if s.jobs == nil {
-		return errors.New("no job queue configured")
-	}
-	token, err := auth.CreateSetPasswordTokenTx(ctx, tx, u.ID, by.ID)
-	if err != nil {
-		return err
-	}
-	lang, _ := i18n.Parse(u.Language)
-	m, err := mail.Invitation{To: u.Email, Name: u.Name, InvitedBy: by.Name, Lang: lang,
-		Link: s.cfg.BaseURL.String() + "/set-password/" + token, Hours: int(auth.SetPasswordTTL / time.Hour)}.Message()
-	if err != nil {
-		return err
-	}
-	key := fmt.Sprintf("invite:user:%d:%x", u.ID, auth.HashToken(token)[:8])
-	return s.jobs.SendMail(ctx, tx, key, 0, m)
 }
 
 // userByParam loads the user named in the URL.
@@ -251,49 +206,12 @@ func editData(u auth.User) admintpl.UserFormData {
 	return admintpl.UserFormData{User: u, Email: u.Email, Name: u.Name, Role: u.Role, Units: checkedUnits(u.UnitIDs)}
 }
 
-// changeUserEmail gives u a new address inside tx: the old address gets a
-// notice with a link that undoes the change (an administrator's account
-// could be taken over this way otherwise, unnoticed), and the audit log
-// has the change.
-func (s *Server) changeUserEmail(ctx context.Context, tx pgx.Tx, by auth.User, u auth.User, email string) error {
-	old, undos, err := auth.ChangeEmailTx(ctx, tx, u.ID, email, by.ID)
-	if err != nil || old == "" {
-		return err
-	}
-	lang, _ := i18n.Parse(u.Language)
-	pr := i18n.For(lang)
-	for _, undo := range undos {
-		m, err := linkMail{To: undo.To, Lang: lang, Staff: true, Subject: pr.T("mail.user_email.subject"),
-			Paragraphs: []string{pr.T("mail.greeting", u.Name), pr.T("mail.user_email.intro", by.Name, email)},
-			Link:       s.cfg.BaseURL.String() + "/account/email-revert/" + undo.Token, Button: pr.T("mail.user_email.button"),
-			Notes: []string{pr.T("mail.link.days", int(auth.EmailRevertTTL/(24*time.Hour))), pr.T("mail.user_email.ignore")}}.message(ctx)
-		if err != nil {
-			return err
-		}
-		if err := s.jobs.SendMail(ctx, tx, fmt.Sprintf("user-email:%d:%x", u.ID, auth.HashToken(undo.Token)[:8]), 0, m); err != nil {
-			return err
-		}
-	}
-	return audit.Write(ctx, tx, audit.Record{ActorID: by.ID, Action: "user.update", Entity: "user", EntityID: u.ID,
-		Details: map[string]any{"changes": map[string]any{"email": change(old, email)}}})
-}
-
 func (s *Server) userEdit(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.userByParam(r)
 	if err != nil {
 		return err
 	}
 	return s.renderUserForm(w, r, http.StatusOK, editData(u), nil, "")
-}
-
-// isLastAdmin reports whether u is the only active administrator left, who
-// must stay one so that somebody can still manage the app.
-func (s *Server) isLastAdmin(ctx context.Context, u auth.User) (bool, error) {
-	if u.Role != auth.RoleAdmin || !u.Active() || !u.HasPassword() {
-		return false, nil
-	}
-	n, err := s.users.CountActiveAdmins(ctx)
-	return n <= 1, err
 }
 
 func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -311,18 +229,13 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	errs := f.Validate(selectable)
-	if len(errs) == 0 && f.Role != auth.RoleAdmin {
-		last, err := s.isLastAdmin(r.Context(), u)
-		if err != nil {
-			return err
-		}
-		if last {
-			errs.Add("role", "users.err.last_admin")
-		}
-	}
-	if len(errs) == 0 && f.Email != u.Email {
-		err := db.InTx(r.Context(), s.pool, func(tx pgx.Tx) error { return s.changeUserEmail(r.Context(), tx, *me, u, f.Email) })
+	if len(errs) == 0 {
+		err := s.users.Update(r.Context(), *me, u, auth.Change{Email: f.Email, Name: f.Name, Role: f.Role, UnitIDs: f.UnitIDs})
 		switch {
+		case errors.Is(err, auth.ErrNotFound):
+			return errNotFound()
+		case errors.Is(err, auth.ErrLastAdmin):
+			errs.Add("role", "users.err.last_admin")
 		case errors.Is(err, auth.ErrEmailTaken):
 			errs.Add("email", "users.err.email_taken")
 		case errors.Is(err, mail.ErrInvalid):
@@ -335,41 +248,11 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, admintpl.UserFormData{User: u, Email: f.Email, Name: f.Name, Role: f.Role,
 			Units: checkedUnits(f.UnitIDs)}, errs, "")
 	}
-	if err := s.users.UpdateUser(r.Context(), u.ID, f.Name, f.Role, f.UnitIDs); errors.Is(err, auth.ErrNotFound) {
-		return errNotFound()
-	} else if err != nil {
-		return err
-	}
-	changes := map[string]any{}
-	if u.Name != f.Name {
-		changes["name"] = change(u.Name, f.Name)
-	}
-	if u.Role != f.Role {
-		changes["role"] = change(u.Role, f.Role)
-	}
-	if !slices.Equal(u.UnitIDs, f.UnitIDs) {
-		changes["units"] = change(nonNilIDs(u.UnitIDs), nonNilIDs(f.UnitIDs))
-	}
-	if len(changes) > 0 {
-		if err := s.audit.Write(r.Context(), audit.Record{ActorID: me.ID, Action: "user.update", Entity: "user", EntityID: u.ID,
-			Details: map[string]any{"changes": changes}}); err != nil {
-			return err
-		}
-	}
 	s.addFlash(r, "success", "users.saved", f.Name)
 	if u.ID == me.ID && f.Role != auth.RoleAdmin {
 		return redirect(w, r, "/app") // no longer allowed in the admin area
 	}
 	return redirect(w, r, "/app/admin/users")
-}
-
-func change(old, new any) map[string]any { return map[string]any{"old": old, "new": new} }
-
-func nonNilIDs(ids []int64) []int64 {
-	if ids == nil {
-		return []int64{}
-	}
-	return ids
 }
 
 func (s *Server) userResendInvite(w http.ResponseWriter, r *http.Request) error {
@@ -378,17 +261,10 @@ func (s *Server) userResendInvite(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if !u.Active() || u.HasPassword() {
+	switch err := s.users.ResendInvitation(r.Context(), *me, u); {
+	case errors.Is(err, auth.ErrNotInvited):
 		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, editData(u), nil, "users.err.not_invited")
-	}
-	err = db.InTx(r.Context(), s.pool, func(tx pgx.Tx) error {
-		if err := s.sendInvitation(r.Context(), tx, *me, invitee{ID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language}); err != nil {
-			return err
-		}
-		return audit.Write(r.Context(), tx, audit.Record{ActorID: me.ID, Action: "user.resend_invite", Entity: "user", EntityID: u.ID,
-			Details: map[string]any{"email": u.Email}})
-	})
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	s.addFlash(r, "success", "users.resent", u.Email)
@@ -410,40 +286,23 @@ func (s *Server) userSetActive(w http.ResponseWriter, r *http.Request, active bo
 		return err
 	}
 	target := "/app/admin/users/" + strconv.FormatInt(u.ID, 10)
-	if u.Active() == active {
-		return redirect(w, r, target) // nothing to do (a double click)
-	}
-	if !active {
-		if u.ID == me.ID {
-			return s.renderUserForm(w, r, http.StatusUnprocessableEntity, editData(u), nil, "users.err.self_deactivate")
-		}
-		last, err := s.isLastAdmin(r.Context(), u)
-		if err != nil {
-			return err
-		}
-		if last {
-			return s.renderUserForm(w, r, http.StatusUnprocessableEntity, editData(u), nil, "users.err.last_admin_deactivate")
-		}
-	}
-	if err := s.users.SetActive(r.Context(), u.ID, active); errors.Is(err, auth.ErrNotFound) {
+	changed, err := s.users.SetActive(r.Context(), *me, u, active)
+	switch {
+	case errors.Is(err, auth.ErrSelf):
+		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, editData(u), nil, "users.err.self_deactivate")
+	case errors.Is(err, auth.ErrLastAdmin):
+		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, editData(u), nil, "users.err.last_admin_deactivate")
+	case errors.Is(err, auth.ErrNotFound):
 		return errNotFound()
-	} else if err != nil {
+	case err != nil:
 		return err
 	}
-	if !active {
-		// Its sessions end for good: a reactivation does not bring them back.
-		if _, err := s.endUserSessions(r.Context(), u.ID, ""); err != nil {
-			return err
+	if changed {
+		flash := "users.reactivated"
+		if !active {
+			flash = "users.deactivated"
 		}
+		s.addFlash(r, "success", flash, u.Name)
 	}
-	action, flash := "user.reactivate", "users.reactivated"
-	if !active {
-		action, flash = "user.deactivate", "users.deactivated"
-	}
-	if err := s.audit.Write(r.Context(), audit.Record{ActorID: me.ID, Action: action, Entity: "user", EntityID: u.ID,
-		Details: map[string]any{"email": u.Email}}); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	s.addFlash(r, "success", flash, u.Name)
 	return redirect(w, r, target)
 }

@@ -18,10 +18,6 @@ func translate(p i18n.Printer, errs form.Errors) map[string]string { return p.Er
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func contextWithLang(r *http.Request, l i18n.Lang) context.Context {
-	return context.WithValue(r.Context(), ctxLang, l)
-}
-
 // Body limits: a form is small; a route that takes an upload raises its
 // own limit with bodyLimit. maxBody bounds every request, whatever route.
 const (

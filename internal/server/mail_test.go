@@ -58,7 +58,7 @@ func TestDeliveryLogPages(t *testing.T) {
 		t.Fatalf("invite: %d %s", rec.Code, trimBody(rec.Body.String()))
 	}
 	a.drainMail()
-	d, _, err := a.srv.deliveries.List(context.Background(), "", 0, 10)
+	d, _, err := a.srv.mail.List(context.Background(), "", 0, 10)
 	if err != nil || len(d) != 1 {
 		t.Fatalf("deliveries %+v %v", d, err)
 	}
@@ -117,7 +117,7 @@ func TestDeliveryLogPages(t *testing.T) {
 	if len(mails) != 2 || mails[0].To != "lotte@example.nl" || !strings.Contains(mails[0].Text, "Hello again") {
 		t.Fatalf("after retry: %d mails: %+v", len(mails), mails)
 	}
-	got, err := a.srv.deliveries.Message(context.Background(), id)
+	got, err := a.srv.mail.Message(context.Background(), id)
 	if err != nil || got.Status != mail.StatusSent {
 		t.Errorf("after retry: %+v %v", got.Delivery, err)
 	}

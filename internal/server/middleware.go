@@ -13,7 +13,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"alumnet/internal/auth"
-	"alumnet/internal/i18n"
 	"alumnet/internal/sessions"
 )
 
@@ -202,7 +201,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 				choice = u.Language
 			}
 		}
-		ctx = context.WithValue(ctx, ctxLang, i18n.Negotiate(r, choice))
+		ctx = context.WithValue(ctx, ctxLang, negotiate(r, choice))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -211,13 +210,6 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 func currentUser(r *http.Request) *auth.User {
 	u, _ := r.Context().Value(ctxUser).(*auth.User)
 	return u
-}
-
-func langOf(r *http.Request) i18n.Lang {
-	if l, ok := r.Context().Value(ctxLang).(i18n.Lang); ok {
-		return l
-	}
-	return i18n.Negotiate(r, "")
 }
 
 // requireUser sends anonymous visitors to the login page, remembering where

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -10,12 +9,10 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"alumnet/internal/audit"
 	"alumnet/internal/auth"
 	"alumnet/internal/form"
-	"alumnet/internal/i18n"
 	"alumnet/internal/offboarding"
 	"alumnet/internal/people"
 	"alumnet/internal/portal"
@@ -30,7 +27,7 @@ func isHR(u *auth.User) bool {
 	return u != nil && (u.Role == auth.RoleStaff || u.Role == auth.RoleAdmin)
 }
 
-func today() time.Time { return time.Now().In(displayLocation()) }
+func today() time.Time { return offboarding.Today() }
 
 func (s *Server) departureTypeOptions(r *http.Request) ([]layout.Option, map[string]offboarding.DepartureType, error) {
 	types, err := s.offboarding.DepartureTypes(r.Context(), false)
@@ -455,7 +452,7 @@ func (s *Server) offboardingInvite(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	email := strings.TrimSpace(r.PostForm.Get("invite_email"))
-	sent, err := s.offboarding.Invite(r.Context(), u.Scope(), u.ID, id, email, r.PostForm.Get("confirm") == "1", s.portalMailer())
+	sent, err := s.offboarding.Invite(r.Context(), u.Scope(), u.ID, id, email, r.PostForm.Get("confirm") == "1")
 	fieldErr := map[error][2]string{
 		offboarding.ErrBadEmail:      {"invite_email", "err.email"},
 		offboarding.ErrEmailTaken:    {"invite_email", "offboarding.err.email_taken"},
@@ -485,44 +482,6 @@ func (s *Server) offboardingInvite(w http.ResponseWriter, r *http.Request) error
 		s.addFlash(r, "warning", "offboarding.invite.skipped")
 	}
 	return redirect(w, r, "/app/offboarding/"+strconv.FormatInt(id, 10)+"#invitation")
-}
-
-// RemindOffboarding mails assignees about tasks due in 7 or 2 days or
-// overdue (the daily job).
-func (s *Server) RemindOffboarding(ctx context.Context) error {
-	day := today()
-	n, err := s.offboarding.SendReminders(ctx, day, func(ctx context.Context, tx pgx.Tx, rem offboarding.Reminder) error {
-		lang, ok := i18n.Parse(rem.Lang)
-		if !ok {
-			lang = i18n.Default
-		}
-		p := i18n.For(lang)
-		title := rem.TitleNL
-		if lang == i18n.EN {
-			title = rem.TitleEN
-		}
-		var when string
-		switch {
-		case rem.DaysLeft < 0:
-			when = p.T("mail.reminder.overdue", -rem.DaysLeft)
-		default:
-			when = p.T("mail.reminder.due", rem.DaysLeft)
-		}
-		link := s.cfg.BaseURL.String() + "/app/offboarding/" + strconv.FormatInt(rem.CaseID, 10) + "#item-" + strconv.FormatInt(rem.ItemID, 10)
-		msg, err := linkMail{To: rem.To, Lang: lang, Staff: true, Subject: p.T("mail.reminder.subject", title, rem.PersonName),
-			Paragraphs: []string{p.T("mail.greeting", rem.AssigneeName), p.T("mail.reminder.intro", title, rem.PersonName, rem.DueDate.Format(time.DateOnly)), when},
-			Link:       link, Button: p.T("mail.reminder.button"), Notes: []string{p.T("mail.reminder.note")}}.message(ctx)
-		if err != nil {
-			return err
-		}
-		key := "offboarding.reminder." + strconv.FormatInt(rem.ItemID, 10) + "." + day.Format(time.DateOnly)
-		// The mail is about the leaver: erasing them erases it.
-		return s.jobs.SendMail(ctx, tx, key, rem.PersonID, msg)
-	})
-	if n > 0 {
-		s.log.Info("offboarding reminders", "sent", n)
-	}
-	return err
 }
 
 func hasOption(opts []layout.Option, id int64) bool {

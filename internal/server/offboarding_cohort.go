@@ -210,7 +210,7 @@ func (s *Server) cohortConfirm(w http.ResponseWriter, r *http.Request) error {
 	// Once started, a cohort runs to the end even if the browser goes away:
 	// stopping halfway would leave some graduates uninvited.
 	ctx := context.WithoutCancel(r.Context())
-	rep, err := s.offboarding.GraduateCohort(ctx, u.Scope(), u.ID, req, s.portalMailer())
+	rep, err := s.offboarding.GraduateCohort(ctx, u.Scope(), u.ID, req)
 	switch {
 	case errors.Is(err, offboarding.ErrUnitScope):
 		return s.renderCohortForm(w, r, http.StatusUnprocessableEntity, f, form.Of("unit_id", "cohort.err.unit"))

@@ -66,10 +66,10 @@ func TestOffboardingCases(t *testing.T) {
 
 	// The reminder job mails the exit interview's assignee 7 days ahead,
 	// once a day.
-	if err := a.srv.RemindOffboarding(context.Background()); err != nil {
+	if err := a.srv.app.RemindOffboarding(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.srv.RemindOffboarding(context.Background()); err != nil {
+	if err := a.srv.app.RemindOffboarding(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	reminders := 0

@@ -28,7 +28,7 @@ func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ok, err := s.portal.Invite(r.Context(), currentUser(r).ID, person.ID, s.portalMailer())
+	ok, err := s.portal.Invite(r.Context(), currentUser(r).ID, person.ID)
 	if errors.Is(err, portal.ErrCaution) {
 		s.addPersonFlash(r, person.ID, "warning", "invite.skipped.caution", person.Name())
 		return redirect(w, r, "/app/people/"+strconv.FormatInt(person.ID, 10))
@@ -76,7 +76,7 @@ func (s *Server) peopleInvite(w http.ResponseWriter, r *http.Request) error {
 			if invited >= maxBulkInvite {
 				break
 			}
-			ok, err := s.portal.Invite(r.Context(), u.ID, row.ID, s.portalMailer())
+			ok, err := s.portal.Invite(r.Context(), u.ID, row.ID)
 			if errors.Is(err, portal.ErrCaution) || errors.Is(err, portal.ErrJoined) {
 				ok, err = false, nil
 			}

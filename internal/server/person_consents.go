@@ -7,10 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"alumnet/internal/consent"
-	"alumnet/internal/db"
 	"alumnet/internal/form"
 	"alumnet/internal/i18n"
 	"alumnet/templates/layout"
@@ -89,11 +86,8 @@ func (s *Server) personConsentCreate(w http.ResponseWriter, r *http.Request) err
 	}
 	purpose, errs := validateConsentForm(f, active)
 	if len(errs) == 0 {
-		err = db.InTx(r.Context(), s.pool, func(tx pgx.Tx) error {
-			_, err := s.consent.Record(r.Context(), tx, consent.Entry{PersonID: person.ID, PurposeID: purpose.ID,
-				Granted: f.Action == "grant", Source: consent.SourceStaff, ActorUserID: u.ID, Note: f.Note})
-			return err
-		})
+		_, err = s.consent.RecordNow(r.Context(), consent.Entry{PersonID: person.ID, PurposeID: purpose.ID,
+			Granted: f.Action == "grant", Source: consent.SourceStaff, ActorUserID: u.ID, Note: f.Note})
 		switch {
 		case errors.Is(err, consent.ErrInactive):
 			errs.Add("purpose_id", "consent.err.inactive")

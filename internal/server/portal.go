@@ -2,18 +2,16 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
+	"alumnet/internal/app"
 	"alumnet/internal/erasure"
 	"alumnet/internal/form"
 	"alumnet/internal/i18n"
@@ -63,7 +61,7 @@ func (s *Server) portalLoginRequest(w http.ResponseWriter, r *http.Request) erro
 	// The job looks the address up and mails a link only to a proved one:
 	// the request does the same work, and answers the same, for any address.
 	req := portal.LoginRequest{Email: email, At: time.Now(), From: s.whereFrom(r)}
-	if err := s.jobs.Enqueue(r.Context(), nil, taskPortalLogin, req); err != nil {
+	if err := s.jobs.Enqueue(r.Context(), nil, app.TaskPortalLogin, req); err != nil {
 		return err
 	}
 	p.Title = p.T("portal.login.sent.title")
@@ -191,7 +189,7 @@ func (s *Server) portalEmailChange(w http.ResponseWriter, r *http.Request) error
 	if !ok {
 		return s.tooMany(w, r)
 	}
-	if err := s.portal.RequestEmailChange(r.Context(), a.ID, email, s.portalMailer()); err != nil {
+	if err := s.portal.RequestEmailChange(r.Context(), a.ID, email); err != nil {
 		return err
 	}
 	// No address in the flash: session data is no place for personal data.
@@ -204,7 +202,7 @@ func (s *Server) portalEmailConfirmForm(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) portalEmailConfirm(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.portal.ConfirmEmailChange(r.Context(), chi.URLParam(r, "token"), s.portalMailer())
+	id, err := s.portal.ConfirmEmailChange(r.Context(), chi.URLParam(r, "token"))
 	switch {
 	case errors.Is(err, portal.ErrLinkInvalid):
 		return s.invalidLink(w, r, "portal.email.confirm")
@@ -226,19 +224,6 @@ func (s *Server) portalEmailConfirm(w http.ResponseWriter, r *http.Request) erro
 	return redirect(w, r, "/portal")
 }
 
-// taskPortalLogin is the job that mails a login link, if the address
-// opens someone's portal.
-const taskPortalLogin = "portal.login"
-
-// mailLoginLink is the login-link job.
-func (s *Server) mailLoginLink(ctx context.Context, payload json.RawMessage) error {
-	var req portal.LoginRequest
-	if err := json.Unmarshal(payload, &req); err != nil {
-		return fmt.Errorf("portal login: %w", err)
-	}
-	return s.portal.RequestLogin(ctx, req, s.portalMailer())
-}
-
 func (s *Server) portalRevertForm(w http.ResponseWriter, r *http.Request) error {
 	return s.confirmPage(w, r, portal.PurposeEmailRevert, "portal.revert")
 }
@@ -247,10 +232,7 @@ func (s *Server) portalRevertForm(w http.ResponseWriter, r *http.Request) error 
 // address: the person's portal sessions end everywhere (whoever made the
 // change is logged out) and nobody is logged in.
 func (s *Server) portalRevert(w http.ResponseWriter, r *http.Request) error {
-	_, err := s.portal.RevertEmail(r.Context(), chi.URLParam(r, "token"), s.portalMailer(), func(ctx context.Context, tx pgx.Tx, personID int64) error {
-		_, err := s.store.EndPersonSessions(ctx, tx, personID)
-		return err
-	})
+	_, err := s.portal.RevertEmail(r.Context(), chi.URLParam(r, "token"))
 	switch {
 	case errors.Is(err, portal.ErrLinkInvalid):
 		return s.invalidLink(w, r, "portal.revert")
@@ -426,14 +408,4 @@ func (s *Server) portalStillCorrect(w http.ResponseWriter, r *http.Request) erro
 	p.Title = p.T("portal.still.title")
 	return s.render(w, r, http.StatusOK, portaltpl.Message(p, portaltpl.MessageData{Title: p.Title, Text: p.T("portal.stale.thanks"),
 		LinkURL: "/portal/login", LinkText: p.T("portal.still.login")}))
-}
-
-// RemindStale asks people whose details were not confirmed for a year
-// whether they are still right (the daily job).
-func (s *Server) RemindStale(ctx context.Context) error {
-	n, err := s.portal.RemindStale(ctx, 500, s.portalMailer())
-	if n > 0 {
-		s.log.Info("asked to confirm details", "people", n)
-	}
-	return err
 }

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/jackc/pgx/v5"
 
-	"alumnet/internal/i18n"
 	"alumnet/internal/portal"
 	"alumnet/internal/sessions"
 	"alumnet/templates/layout"
@@ -119,67 +116,4 @@ func (s *Server) inPersonLanguage(r *http.Request, personID int64) *http.Request
 		return inLanguage(r, who.Language)
 	}
 	return r
-}
-
-// linkPaths are where each kind of link mail points.
-var linkPaths = map[string]string{
-	portal.PurposeRegister:       "/register/confirm/",
-	portal.PurposeLogin:          "/portal/login/",
-	"known":                      "/portal/login/",
-	portal.PurposeEmailChange:    "/portal/email/",
-	portal.PurposeInvite:         "/invite/",
-	portal.PurposeConfirmDetails: "/portal/still-correct/",
-	portal.PurposeEmailRevert:    "/portal/email-revert/",
-}
-
-// linkHours is how long each kind of link works, for the mail's small print.
-func linkValidity(p i18n.Printer, kind string) string {
-	purpose := kind
-	if kind == "known" {
-		purpose = portal.PurposeLogin
-	}
-	d := portal.TTL[purpose]
-	if d < time.Hour {
-		return p.T("mail.link.minutes", int(d/time.Minute))
-	}
-	if d >= 48*time.Hour {
-		return p.T("mail.link.days", int(d/(24*time.Hour)))
-	}
-	return p.T("mail.link.hours", int(d/time.Hour))
-}
-
-// portalMailer renders the link mails in the recipient's language and
-// queues them in the transaction that made the link.
-func (s *Server) portalMailer() portal.Sender {
-	return func(ctx context.Context, tx pgx.Tx, m portal.Mail) error {
-		lang, ok := i18n.Parse(m.Lang)
-		if !ok {
-			lang = i18n.Default
-		}
-		p := i18n.For(lang)
-		k := "mail.alumni." + m.Kind
-		link := s.cfg.BaseURL.String() + linkPaths[m.Kind] + m.Token
-		// A registration is not confirmed yet: the name is whatever someone
-		// typed, so the mail does not repeat it.
-		greeting := p.T("mail.greeting", m.Name)
-		if m.Kind == portal.PurposeRegister {
-			greeting = p.T("mail.greeting.plain")
-		}
-		intro := p.T(k + ".intro")
-		notes := []string{linkValidity(p, m.Kind), p.T(k + ".ignore")}
-		switch {
-		case m.Kind == portal.MailEmailReverted:
-			link, notes = "", []string{p.T(k + ".ignore")}
-		case m.Kind == portal.PurposeEmailRevert:
-			intro = p.T(k+".intro", m.NewAddress)
-		case !m.AskedAt.IsZero():
-			notes = append([]string{p.T("mail.asked", p.DateTime(m.AskedAt.In(displayLocation())), m.AskedFrom)}, notes...)
-		}
-		msg, err := linkMail{To: m.To, Lang: lang, Subject: p.T(k + ".subject"), Paragraphs: []string{greeting, intro},
-			Link: link, Button: p.T(k + ".button"), Notes: notes}.message(ctx)
-		if err != nil {
-			return err
-		}
-		return s.jobs.SendMail(ctx, tx, "portal."+m.Kind+"."+itoa(int(m.TokenID)), m.PersonID, msg)
-	}
 }

@@ -494,7 +494,7 @@ func TestRetentionPage(t *testing.T) {
 			wantCode: 303, wantLocation: "/app/admin/retention"},
 		{name: "saved", as: &admin, path: "/app/admin/retention", wantCode: 200, wantBody: []string{"Aan: na 3 jaar", "Het bewaarbeleid is opgeslagen."}},
 	})
-	if err := a.srv.RunRetention(context.Background()); err != nil {
+	if err := a.srv.app.RunRetention(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var n int
@@ -511,7 +511,7 @@ func TestStillCorrectLink(t *testing.T) {
 	if _, err := a.pool.Exec(context.Background(), `UPDATE persons SET details_confirmed_at = now() - interval '2 years', created_at = now() - interval '2 years' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.srv.RemindStale(context.Background()); err != nil {
+	if err := a.srv.app.RemindStale(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var link string
@@ -537,10 +537,10 @@ func TestStillCorrectLink(t *testing.T) {
 
 func TestScheduleAndCleanup(t *testing.T) {
 	a := newTestApp(t)
-	if err := a.srv.Schedule(); err != nil {
+	if err := a.srv.app.Schedule(); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.srv.Schedule(); err == nil {
+	if err := a.srv.app.Schedule(); err == nil {
 		t.Fatal("the periodic tasks were registered twice")
 	}
 	ctx := context.Background()
@@ -557,7 +557,7 @@ func TestScheduleAndCleanup(t *testing.T) {
 		       ('portal.register.998', 'alumnet.99887766554433221100', 'recent@example.nl', 'Bevestig', 'tekst', 'nl', 'sent', now(), now())`); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.srv.cleanup(ctx); err != nil {
+	if err := a.srv.app.Cleanup(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var kept []string
@@ -616,7 +616,7 @@ func TestErasureThroughTheApp(t *testing.T) {
 		"rehire_reason": {"Ask " + last + "'s manager"}}, &hr, nil); rec.Code != 303 {
 		t.Fatalf("interview: %d", rec.Code)
 	}
-	if err := a.srv.RemindOffboarding(context.Background()); err != nil {
+	if err := a.srv.app.RemindOffboarding(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	needles := []string{first, last, "wendelmoet@", "zeldenrust@", "wendel.pending"}

@@ -163,7 +163,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return s.tooMany(w, r)
 	}
-	if err := s.portal.Register(r.Context(), reg, s.portalMailer()); err != nil {
+	if err := s.portal.Register(r.Context(), reg); err != nil {
 		return err
 	}
 	// The same answer whether or not the address was known, in the

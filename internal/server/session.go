@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -118,25 +117,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/login")
 }
 
-// setLanguage stores the language choice: on the account when signed in,
-// in a cookie otherwise (and always, so the login page follows it).
-func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
-		return err
-	}
-	lang, ok := i18n.Parse(r.PostForm.Get("lang"))
-	if !ok {
-		return errBadRequest(nil)
-	}
-	s.setLangCookie(w, lang)
-	if u := currentUser(r); u != nil {
-		if err := s.users.SetLanguage(r.Context(), u.ID, string(lang)); err != nil {
-			return err
-		}
-	}
-	return redirect(w, r, safeNext(r.PostForm.Get("return"), "/"))
-}
-
 func (s *Server) setPasswordForm(w http.ResponseWriter, r *http.Request) error {
 	u, purpose, err := s.users.SetPasswordTokenUser(r.Context(), chi.URLParam(r, "token"))
 	if errors.Is(err, auth.ErrTokenInvalid) {
@@ -197,102 +177,13 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.users.UseSetPasswordToken(r.Context(), token, hash); errors.Is(err, auth.ErrTokenInvalid) {
+	if _, _, err := s.users.SetPassword(r.Context(), token, hash); errors.Is(err, auth.ErrTokenInvalid) {
 		return s.renderSetPassword(w, r, http.StatusNotFound, authpages.SetPasswordData{Invalid: true})
 	} else if err != nil {
-		return err
-	}
-	if _, err := s.endUserSessions(r.Context(), u.ID, ""); err != nil {
-		return err
-	}
-	action := "user.password_set"
-	if d.Reset {
-		action = "user.password_reset"
-	}
-	if err := s.audit.Write(r.Context(), audit.Record{ActorID: u.ID, Action: action, Entity: "user", EntityID: u.ID}); err != nil {
 		return err
 	}
 	s.addFlash(r, "success", "setpw.done")
 	// The login page that follows speaks the language of this page.
 	s.setLangCookie(w, langOf(r))
 	return redirect(w, r, "/login")
-}
-
-// clientIP is the peer address. Behind a reverse proxy every request comes
-// from the proxy; the IP throttle then acts on all clients together, which
-// errs on the safe side.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// clientKey is the client for throttling and rate limits: the connection's
-// address, or behind a trusted proxy the nearest untrusted address in
-// X-Forwarded-For. An IPv6 client counts by its /64, which one subscriber
-// gets whole (changing addresses within it gets around nothing).
-func (s *Server) clientKey(r *http.Request) string {
-	ip := net.ParseIP(clientIP(r))
-	if ip != nil && s.trusted(ip) {
-		hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-		for i := len(hops) - 1; i >= 0; i-- {
-			hop := net.ParseIP(strings.TrimSpace(hops[i]))
-			if hop == nil {
-				break
-			}
-			ip = hop
-			if !s.trusted(hop) {
-				break
-			}
-		}
-	}
-	if ip == nil {
-		return clientIP(r)
-	}
-	if ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-	}
-	return ip.String()
-}
-
-func (s *Server) trusted(ip net.IP) bool {
-	for _, n := range s.cfg.TrustedProxies {
-		if n.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
-// inUserLanguage serves the set-password pages in the language the invited
-// user was given, unless the visitor chose one with the switch.
-func inUserLanguage(r *http.Request, u auth.User) *http.Request {
-	if currentUser(r) != nil {
-		return r
-	}
-	return inLanguage(r, u.Language)
-}
-
-// langChosen reports whether the visitor chose a language with the switch
-// (which then wins over the language of whoever a page is about).
-func langChosen(r *http.Request) bool {
-	_, err := r.Cookie(i18n.CookieName)
-	return err == nil
-}
-
-// inLanguage returns r speaking lang, unless the visitor chose a language
-// or lang is none of the app's.
-func inLanguage(r *http.Request, lang string) *http.Request {
-	if l, ok := i18n.Parse(lang); ok && !langChosen(r) {
-		return r.WithContext(contextWithLang(r, l))
-	}
-	return r
-}
-
-// setLangCookie remembers a language choice in the browser for a year.
-func (s *Server) setLangCookie(w http.ResponseWriter, lang i18n.Lang) {
-	http.SetCookie(w, &http.Cookie{Name: i18n.CookieName, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies()})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"alumnet/internal/app"
 	"alumnet/internal/auth"
 	"alumnet/internal/config"
 	"alumnet/internal/mail"
@@ -74,13 +75,13 @@ func newTestApp(t testing.TB) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy, err := auth.NewPolicy()
+	outbox := mail.NewOutbox(d.Pool)
+	a, err := app.New(app.Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: d.Pool,
+		Mailer: outbox, Jobs: startTestJobs(t, d.Pool, outbox)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	outbox := mail.NewOutbox(d.Pool)
-	srv := New(Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Pool: d.Pool,
-		Assets: assets, Policy: policy, Mailer: outbox, Jobs: startTestJobs(t, d.Pool, outbox)})
+	srv := New(a, assets)
 	t.Cleanup(srv.Close)
 	return &testApp{t: t, srv: srv, handler: srv.Handler(), pool: d.Pool, outbox: outbox, cookies: map[int64][]*http.Cookie{}}
 }

@@ -8,18 +8,9 @@ package mail
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// LinkMailData is a mail whose point is one link: paragraphs, the button,
-// and small print below it. All already translated.
-type LinkMailData struct {
-	Paragraphs []string
-	Link       string
-	Button     string
-	Notes      []string
-}
-
-// LinkMail is the body of the alumni's link mails: confirming a
-// registration, logging in, confirming an address, accepting an invitation.
-func LinkMail(d LinkMailData) templ.Component {
+// linkBody is the body of a mail whose point is one link: paragraphs, the
+// button, and small print below it.
+func linkBody(m Link) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -40,7 +31,7 @@ func LinkMail(d LinkMailData) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		for _, para := range d.Paragraphs {
+		for _, para := range m.Paragraphs {
 			templ_7745c5c3_Var2 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 				templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 				templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
@@ -56,7 +47,7 @@ func LinkMail(d LinkMailData) templ.Component {
 				var templ_7745c5c3_Var3 string
 				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(para)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mail/link.templ`, Line: 17, Col: 9}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `link.templ`, Line: 8, Col: 9}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 				if templ_7745c5c3_Err != nil {
@@ -69,13 +60,13 @@ func LinkMail(d LinkMailData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if d.Link != "" {
-			templ_7745c5c3_Err = Button(d.Link, d.Button).Render(ctx, templ_7745c5c3_Buffer)
+		if m.URL != "" {
+			templ_7745c5c3_Err = Button(m.URL, m.Button).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		for _, n := range d.Notes {
+		for _, n := range m.Notes {
 			templ_7745c5c3_Var4 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 				templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 				templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
@@ -91,7 +82,7 @@ func LinkMail(d LinkMailData) templ.Component {
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(n)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mail/link.templ`, Line: 25, Col: 6}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `link.templ`, Line: 16, Col: 6}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
