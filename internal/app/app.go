@@ -99,7 +99,7 @@ func New(d Deps) (*App, error) {
 	a.Audit = audit.NewStore(d.Pool)
 	a.Consent = consent.NewStore(d.Pool)
 	a.Portal = portal.NewStore(d.Pool, a.Consent, a.Sessions, portal.LinkMails(base, d.Jobs))
-	a.Offboarding = offboarding.NewStore(d.Pool, a.Portal, a.Consent, d.Config.WorkDomains)
+	a.Offboarding = offboarding.NewStore(d.Pool, a.Portal, a.Consent, a.Users, d.Config.WorkDomains)
 	a.Retention = retention.NewStore(d.Pool)
 	a.Mail = mail.NewStore(d.Pool)
 	a.Outbox = mail.NewOutbox(d.Pool)

@@ -67,7 +67,8 @@ func (s *Store) Invite(ctx context.Context, by User, nu NewUser) (int64, error) 
 			return err
 		}
 		if err := audit.Write(ctx, tx, audit.Record{ActorID: by.ID, Action: "user.invite", Entity: "user", EntityID: id,
-			Details: map[string]any{"email": NormalizeEmail(nu.Email), "role": nu.Role, "units": nonNilIDs(nu.UnitIDs)}}); err != nil {
+			Details: map[string]any{"email": NormalizeEmail(nu.Email), "role": nu.Role, "hr": nu.HR && nu.Role != RoleCoordinator,
+				"units": nonNilIDs(nu.UnitIDs)}}); err != nil {
 			return err
 		}
 		return s.sendInvitation(ctx, tx, by, User{ID: id, Email: NormalizeEmail(nu.Email), Name: nu.Name, Language: nu.Language})
@@ -94,6 +95,7 @@ func (s *Store) ResendInvitation(ctx context.Context, by, u User) error {
 type Change struct {
 	Email, Name, Role string
 	UnitIDs           []int64
+	HR                bool // ignored for a coordinator
 }
 
 // Update changes an account's address, name, role and units in one
@@ -127,7 +129,8 @@ func (s *Store) Update(ctx context.Context, by, u User, ch Change) error {
 				}
 			}
 		}
-		tag, err := tx.Exec(ctx, `UPDATE users SET name = $2, role = $3 WHERE id = $1`, u.ID, ch.Name, ch.Role)
+		ch.HR = ch.HR && ch.Role != RoleCoordinator
+		tag, err := tx.Exec(ctx, `UPDATE users SET name = $2, role = $3, hr = $4 WHERE id = $1`, u.ID, ch.Name, ch.Role, ch.HR)
 		if err != nil {
 			return fmt.Errorf("auth: update user %d: %w", u.ID, err)
 		}
@@ -142,6 +145,9 @@ func (s *Store) Update(ctx context.Context, by, u User, ch Change) error {
 		}
 		if u.Role != ch.Role {
 			changes["role"] = change(u.Role, ch.Role)
+		}
+		if u.HR != ch.HR {
+			changes["hr"] = change(u.HR, ch.HR)
 		}
 		if !slices.Equal(u.UnitIDs, ch.UnitIDs) {
 			changes["units"] = change(nonNilIDs(u.UnitIDs), nonNilIDs(ch.UnitIDs))

@@ -770,3 +770,25 @@ func TestUserScope(t *testing.T) {
 		}
 	}
 }
+
+// TestHRPermission: given and taken with the account, never kept by a
+// coordinator (the form, the store and the database each refuse it).
+func TestHRPermission(t *testing.T) {
+	t.Parallel()
+	s, pool := newTestStore(t)
+	ctx := context.Background()
+	u := mustCreate(t, s, NewUser{Email: "hr@example.nl", Name: "Hanna", Role: RoleStaff, HR: true})
+	c := mustCreate(t, s, NewUser{Email: "coord@example.nl", Name: "Coen", Role: RoleCoordinator, HR: true})
+	if !u.HR || c.HR {
+		t.Fatalf("created: staff HR %v, coordinator HR %v", u.HR, c.HR)
+	}
+	if err := s.Update(ctx, User{}, u, Change{Email: u.Email, Name: u.Name, Role: RoleCoordinator, HR: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.UserByID(ctx, u.ID); got.HR {
+		t.Fatal("a coordinator kept the HR permission")
+	}
+	if _, err := pool.Exec(ctx, `UPDATE users SET hr = true WHERE id = $1`, c.ID); err == nil {
+		t.Fatal("the database let a coordinator have the HR permission")
+	}
+}

@@ -47,6 +47,9 @@ type User struct {
 	SessionEpoch int `db:"session_epoch"`
 	// EmailProvedAt is when a link sent to the address was used.
 	EmailProvedAt *time.Time `db:"email_proved_at"`
+	// HR is the permission to see and record what is HR's only (rehire
+	// eligibility in an exit interview); never a coordinator's.
+	HR bool `db:"hr"`
 }
 
 // Active reports whether the user may log in.
@@ -89,7 +92,7 @@ func (s *Store) Hash(ctx context.Context, password string) (string, error) {
 }
 
 const userColumns = `u.id, u.email, u.name, u.role, u.password_hash, u.language, u.deactivated_at,
-	u.last_login_at, u.created_at, u.session_epoch, u.email_proved_at,
+	u.last_login_at, u.created_at, u.session_epoch, u.email_proved_at, u.hr,
 	coalesce((SELECT array_agg(uu.unit_id ORDER BY uu.unit_id) FROM user_units uu WHERE uu.user_id = u.id), '{}') AS unit_ids`
 
 // NormalizeEmail trims and lower-cases an address.
@@ -152,6 +155,8 @@ type NewUser struct {
 	Language     string
 	UnitIDs      []int64
 	PasswordHash *string // nil: the user sets it through an invitation link
+	// HR gives the HR permission (ignored for a coordinator).
+	HR bool
 }
 
 // CreateUser adds an account.
@@ -179,9 +184,9 @@ func CreateUserTx(ctx context.Context, tx pgx.Tx, nu NewUser) (int64, error) {
 	// A savepoint, so that a taken address leaves tx usable.
 	err := pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO users (email, name, role, language, password_hash)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.Role, lang, nu.PasswordHash).Scan(&id); err != nil {
+			INSERT INTO users (email, name, role, language, password_hash, hr)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.Role, lang, nu.PasswordHash, nu.HR && nu.Role != RoleCoordinator).Scan(&id); err != nil {
 			return err
 		}
 		return setUnits(ctx, tx, id, nu.UnitIDs)

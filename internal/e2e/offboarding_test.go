@@ -27,7 +27,7 @@ func TestOffboardingFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	hr, err := auth.NewStore(a.DB.Pool, auth.Options{}).CreateUser(bg, auth.NewUser{Email: "hr@vandijk.example", Name: "Hilde de Ruiter",
-		Role: auth.RoleStaff, PasswordHash: &hash, Language: "nl"})
+		Role: auth.RoleStaff, PasswordHash: &hash, Language: "nl", HR: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -106,9 +107,11 @@ func dateOf(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// StartInput starts a case.
+// StartInput starts a case, for a person on record (PersonID) or a new
+// one (NewPerson, validated by the caller).
 type StartInput struct {
 	PersonID      int64
+	NewPerson     *people.Input
 	DepartureType string
 	UnitID        int64
 	LeavingDate   time.Time
@@ -121,11 +124,25 @@ type StartInput struct {
 // person's running affiliation in the unit when it closes; without one, an
 // affiliation is added (employment or study, after the type's audience).
 // Tasks go to the manager when the template says so, the others to whoever
-// starts the case.
+// starts the case; a manager who may not get them is ErrAssignee. A new
+// person is created in the same transaction as the case (an address that
+// someone in scope has already is people.ErrEmailTaken): no person without
+// the offboarding they were made for.
 func (s *Store) Start(ctx context.Context, sc units.Scope, actorID int64, in StartInput) (int64, error) {
+	if in.ManagerID != 0 {
+		if err := s.checkAssignee(ctx, in.ManagerID, in.UnitID); err != nil {
+			return 0, err
+		}
+	}
 	var caseID int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := personInScope(ctx, tx, sc, in.PersonID); err != nil {
+		if in.NewPerson != nil {
+			var err error
+			// The affiliation follows from the case, below.
+			if in.PersonID, err = people.CreatePersonTx(ctx, tx, sc, actorID, *in.NewPerson, nil); err != nil {
+				return err
+			}
+		} else if err := personInScope(ctx, tx, sc, in.PersonID); err != nil {
 			return err
 		}
 		var path []int64
@@ -400,13 +417,21 @@ func (s *Store) MyTasks(ctx context.Context, sc units.Scope, userID int64) ([]Ta
 // ItemUpdate changes one item.
 type ItemUpdate struct {
 	Status     string // open, done, skipped
-	Note       string
-	AssigneeID int64 // 0: nobody
+	Note       string // at most MaxItemNote characters are kept
+	AssigneeID int64  // 0: nobody
 }
 
+// MaxItemNote is the length of an item's note (the form's too).
+const MaxItemNote = 2000
+
 // UpdateItem changes an item of an open case within scope: status (done
-// records who and when), note, assignee.
+// records who and when), note, assignee. A new assignee who may not get
+// the case's tasks is ErrAssignee; the current one stays, assignable or
+// not, when the note changes.
 func (s *Store) UpdateItem(ctx context.Context, sc units.Scope, actorID, caseID, itemID int64, u ItemUpdate) error {
+	if u.Note = strings.TrimSpace(u.Note); utf8.RuneCountInString(u.Note) > MaxItemNote {
+		u.Note = string([]rune(u.Note)[:MaxItemNote])
+	}
 	c, err := s.Case(ctx, sc, caseID)
 	if err != nil {
 		return err
@@ -425,6 +450,11 @@ func (s *Store) UpdateItem(ctx context.Context, sc units.Scope, actorID, caseID,
 	}
 	if u.Status == "skipped" && item.Required {
 		return ErrRequiredOpen
+	}
+	if u.AssigneeID != 0 && (item.AssigneeID == nil || *item.AssigneeID != u.AssigneeID) {
+		if err := s.checkAssignee(ctx, u.AssigneeID, c.UnitID); err != nil {
+			return err
+		}
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var status string

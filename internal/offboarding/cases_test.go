@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +71,7 @@ func newCaseFixture(t *testing.T) *caseFixture {
 		f.mails = append(f.mails, m)
 		return nil
 	})
-	f.store = offboarding.NewStore(d.Pool, f.portal, cs, []string{"jansen.example"})
+	f.store = offboarding.NewStore(d.Pool, f.portal, cs, users, []string{"jansen.example"})
 	return f
 }
 
@@ -465,4 +466,94 @@ func TestRescheduleAndCancel(t *testing.T) {
 		t.Fatalf("closing a cancelled case: %v", err)
 	}
 	f.start(t, "retirement", "2027-01-31")
+}
+
+// TestStartWithANewPerson: the person and their case are made in one
+// transaction (a case that cannot start leaves no person behind), and the
+// manager and later assignees must be allowed to get the case's tasks.
+func TestStartWithANewPerson(t *testing.T) {
+	f := newCaseFixture(t)
+	ctx := context.Background()
+	newPerson := func(first string) *people.Input {
+		in := people.Input{FirstName: first, LastName: "Nieuw", PrimaryEmail: strings.ToLower(first) + "@jansen.example", Language: "nl"}
+		in.Normalize()
+		return &in
+	}
+	count := func(first string) int {
+		var n int
+		if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM persons WHERE first_name = $1`, first).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// The coordinator of the school starts one in the company: refused,
+	// and the person they typed is not kept.
+	_, err := f.store.Start(ctx, f.coord.Scope(), f.coord.ID, offboarding.StartInput{NewPerson: newPerson("Anouk"), DepartureType: "resignation",
+		UnitID: f.company.ID, LeavingDate: date("2026-03-31")})
+	if !errors.Is(err, offboarding.ErrUnitScope) || count("Anouk") != 0 {
+		t.Fatalf("out of scope: %v, %d people", err, count("Anouk"))
+	}
+	// A coordinator of the school as the manager of a case in the company.
+	_, err = f.store.Start(ctx, units.Everyone(), f.hr.ID, offboarding.StartInput{NewPerson: newPerson("Bram"), DepartureType: "resignation",
+		UnitID: f.company.ID, LeavingDate: date("2026-03-31"), ManagerID: f.coord.ID})
+	if !errors.Is(err, offboarding.ErrAssignee) || count("Bram") != 0 {
+		t.Fatalf("manager elsewhere: %v, %d people", err, count("Bram"))
+	}
+	id, err := f.store.Start(ctx, units.Everyone(), f.hr.ID, offboarding.StartInput{NewPerson: newPerson("Cas"), DepartureType: "resignation",
+		UnitID: f.company.ID, LeavingDate: date("2026-03-31"), ManagerID: f.manager.ID})
+	if err != nil || count("Cas") != 1 {
+		t.Fatalf("start: %v, %d people", err, count("Cas"))
+	}
+	c, err := f.store.Case(ctx, units.Everyone(), id)
+	if err != nil || c.AffiliationID == nil {
+		t.Fatalf("case %+v: %v", c, err)
+	}
+	// The same address again: the registry's refusal, and no second case.
+	_, err = f.store.Start(ctx, units.Everyone(), f.hr.ID, offboarding.StartInput{NewPerson: newPerson("Cas"), DepartureType: "resignation",
+		UnitID: f.company.ID, LeavingDate: date("2026-03-31")})
+	if !errors.Is(err, people.ErrEmailTaken) || count("Cas") != 1 {
+		t.Fatalf("address taken: %v, %d people", err, count("Cas"))
+	}
+	// An item can go to the manager, not to the coordinator elsewhere.
+	item := c.Items[0]
+	if err := f.store.UpdateItem(ctx, units.Everyone(), f.hr.ID, id, item.ID, offboarding.ItemUpdate{Status: "open", AssigneeID: f.coord.ID}); !errors.Is(err, offboarding.ErrAssignee) {
+		t.Fatalf("item to a coordinator elsewhere: %v", err)
+	}
+	if err := f.store.UpdateItem(ctx, units.Everyone(), f.hr.ID, id, item.ID, offboarding.ItemUpdate{Status: "open", AssigneeID: f.manager.ID,
+		Note: strings.Repeat("é", offboarding.MaxItemNote+5)}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := f.store.Case(ctx, units.Everyone(), id)
+	if got := after.Items[0]; got.AssigneeID == nil || *got.AssigneeID != f.manager.ID || len([]rune(got.Note)) != offboarding.MaxItemNote {
+		t.Fatalf("item after update: %+v", got)
+	}
+}
+
+// TestWhoIsHRAndWhoGetsTasks: the rules themselves.
+func TestWhoIsHRAndWhoGetsTasks(t *testing.T) {
+	school := units.Unit{ID: 10, Path: []int64{10}}
+	programme := units.Unit{ID: 11, Path: []int64{10, 11}}
+	other := units.Unit{ID: 20, Path: []int64{20}}
+	gone := time.Now()
+	for _, tt := range []struct {
+		name        string
+		u           auth.User
+		hr          bool
+		inProgramme bool
+		inOther     bool
+		unitUnknown bool
+	}{
+		{"staff with the HR permission", auth.User{Role: auth.RoleStaff, HR: true}, true, true, true, true},
+		{"staff without it", auth.User{Role: auth.RoleStaff}, false, true, true, true},
+		{"an administrator with it", auth.User{Role: auth.RoleAdmin, HR: true}, true, true, true, true},
+		{"a coordinator, whatever the flag", auth.User{Role: auth.RoleCoordinator, HR: true, UnitIDs: []int64{school.ID}}, false, true, false, true},
+		{"a deactivated HR user", auth.User{Role: auth.RoleStaff, HR: true, DeactivatedAt: &gone}, false, false, false, false},
+	} {
+		u := tt.u
+		if offboarding.HR(u) != tt.hr || offboarding.Assignable(u, programme) != tt.inProgramme ||
+			offboarding.Assignable(u, other) != tt.inOther || offboarding.Assignable(u, units.Unit{}) != tt.unitUnknown {
+			t.Errorf("%s: HR %v, programme %v, other %v, unknown %v", tt.name, offboarding.HR(u), offboarding.Assignable(u, programme),
+				offboarding.Assignable(u, other), offboarding.Assignable(u, units.Unit{}))
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/text/encoding/charmap"
 
+	"alumnet/internal/auth"
 	"alumnet/internal/consent"
 	"alumnet/internal/form"
 	"alumnet/internal/offboarding"
@@ -120,7 +121,7 @@ func newCohortFixture(t *testing.T) *cohortFixture {
 	cs := consent.NewStore(d.Pool)
 	f := &cohortFixture{pool: d.Pool, people: people.NewStore(d.Pool), consent: cs}
 	f.portal = portal.NewStore(d.Pool, cs, sessions.New(d.Pool, scs.GobCodec{}), f.send)
-	f.store = offboarding.NewStore(d.Pool, f.portal, cs, nil)
+	f.store = offboarding.NewStore(d.Pool, f.portal, cs, auth.NewStore(d.Pool, auth.Options{}), nil)
 	us := units.NewStore(d.Pool)
 	var err error
 	if f.school, err = us.Create(ctx, nil, "Noorderpoort", "organisation"); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"alumnet/internal/auth"
 	"alumnet/internal/consent"
 	"alumnet/internal/i18n"
 	"alumnet/internal/portal"
@@ -42,6 +43,9 @@ var (
 	// ErrLeavingBeforeStart means the leaving date lies before the start of
 	// the affiliation it would end.
 	ErrLeavingBeforeStart = errors.New("offboarding: the leaving date is before the affiliation's start")
+	// ErrAssignee means the user may not get the case's tasks (see
+	// Assignable).
+	ErrAssignee = errors.New("offboarding: the user may not get this case's tasks")
 )
 
 // DepartureType is a kind of leaving, with its checklist template.
@@ -101,12 +105,13 @@ type Store struct {
 	pool        *pgxpool.Pool
 	portal      *portal.Store
 	consent     *consent.Store
+	users       *auth.Store
 	workDomains []string
 }
 
-// NewStore returns a Store; the portal sends the alumni invitation.
-// workDomains are the organisation's own mail domains: at leaving, the
-// addresses on them stop opening the portal.
-func NewStore(pool *pgxpool.Pool, p *portal.Store, cs *consent.Store, workDomains []string) *Store {
-	return &Store{pool: pool, portal: p, consent: cs, workDomains: workDomains}
+// NewStore returns a Store; the portal sends the alumni invitation, users
+// are whom tasks go to. workDomains are the organisation's own mail
+// domains: at leaving, the addresses on them stop opening the portal.
+func NewStore(pool *pgxpool.Pool, p *portal.Store, cs *consent.Store, users *auth.Store, workDomains []string) *Store {
+	return &Store{pool: pool, portal: p, consent: cs, users: users, workDomains: workDomains}
 }

@@ -28,7 +28,7 @@ type tplFixture struct {
 func newTplFixture(t *testing.T) tplFixture {
 	t.Helper()
 	d := pgtest.New(t)
-	f := tplFixture{pool: d.Pool, store: offboarding.NewStore(d.Pool, nil, nil, nil), audit: audit.NewStore(d.Pool)}
+	f := tplFixture{pool: d.Pool, store: offboarding.NewStore(d.Pool, nil, nil, nil, nil), audit: audit.NewStore(d.Pool)}
 	if err := d.Pool.QueryRow(context.Background(), `INSERT INTO users (email, name, role)
 		VALUES ('beheer@example.nl', 'Bea Beheer', 'admin') RETURNING id`).Scan(&f.admin); err != nil {
 		t.Fatal(err)

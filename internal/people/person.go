@@ -307,9 +307,19 @@ func InputOf(p Person) Input {
 // nil, and writes the audit entries in the same transaction. The caller has
 // validated the input and checked that the unit is within its scope sc. A
 // primary address that someone within sc has already is ErrEmailTaken.
-func (s *Store) CreatePerson(ctx context.Context, sc units.Scope, actorID int64, in Input, first *AffiliationInput) (int64, error) {
+func (s *Store) CreatePerson(ctx context.Context, sc units.Scope, actorID int64, in Input, first *AffiliationInput) (id int64, err error) {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		id, err = CreatePersonTx(ctx, tx, sc, actorID, in, first)
+		return err
+	})
+	return id, err
+}
+
+// CreatePersonTx is CreatePerson inside tx, with the change it is part of
+// (an offboarding that starts with a new person).
+func CreatePersonTx(ctx context.Context, tx pgx.Tx, sc units.Scope, actorID int64, in Input, first *AffiliationInput) (int64, error) {
 	var id int64
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
 		if taken, err := PrimaryTaken(ctx, tx, sc, in.PrimaryEmail, 0); err != nil || taken {
 			return cmp.Or(err, ErrEmailTaken)
 		}

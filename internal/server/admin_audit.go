@@ -17,16 +17,6 @@ import (
 // auditPageSize is how many entries one page of the audit log shows.
 const auditPageSize = 50
 
-// displayLocation is the organisation's time zone: the date filters mean
-// whole days there, as the page shows times there.
-func displayLocation() *time.Location {
-	loc, err := time.LoadLocation("Europe/Amsterdam")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
-
 func (s *Server) auditList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -106,7 +96,7 @@ func auditFilter(d admintpl.AuditData, actions []string) (audit.Filter, form.Err
 		}
 		f.Action = d.Action
 	}
-	loc := displayLocation()
+	loc := i18n.Zone()
 	if d.From != "" {
 		t, err := time.ParseInLocation(time.DateOnly, d.From, loc)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"alumnet/internal/audit"
+	"alumnet/internal/i18n"
 	"alumnet/internal/mail"
 )
 
@@ -328,8 +329,8 @@ func TestAuditPage(t *testing.T) {
 	a.do("GET", "/app/people/"+pid(r.inCompany), nil, &admin, nil)
 	a.do("POST", "/app/people/"+pid(r.inCompany)+"/affiliations", url.Values{"aff_kind": {"study"}, "aff_unit_id": {pid(r.programme.ID)},
 		"aff_leaving_reason": {"graduated"}}, &staff, nil)
-	today := time.Now().In(displayLocation()).Format(time.DateOnly)
-	yesterday := time.Now().In(displayLocation()).AddDate(0, 0, -1).Format(time.DateOnly)
+	today := time.Now().In(i18n.Zone()).Format(time.DateOnly)
+	yesterday := time.Now().In(i18n.Zone()).AddDate(0, 0, -1).Format(time.DateOnly)
 
 	a.run(t, []handlerCase{
 		{name: "all entries", as: &admin, path: "/app/admin/audit", wantCode: 200,

@@ -27,6 +27,7 @@ type userForm struct {
 	Name     string
 	Role     string
 	Language string
+	HR       bool
 	UnitIDs  []int64
 	rawUnits []string
 }
@@ -42,6 +43,7 @@ func parseUserForm(r *http.Request, isNew bool) (userForm, error) {
 		Name:     strings.TrimSpace(f.Get("name")),
 		Role:     f.Get("role"),
 		Language: f.Get("language"),
+		HR:       f.Get("hr") == "1",
 		rawUnits: f["units"],
 	}
 	for _, raw := range uf.rawUnits {
@@ -171,7 +173,7 @@ func (s *Server) userInvite(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := f.Validate(selectable)
 	if len(errs) == 0 {
-		_, err := s.users.Invite(r.Context(), *me, auth.NewUser{Email: f.Email, Name: f.Name, Role: f.Role, Language: f.Language, UnitIDs: f.UnitIDs})
+		_, err := s.users.Invite(r.Context(), *me, auth.NewUser{Email: f.Email, Name: f.Name, Role: f.Role, Language: f.Language, UnitIDs: f.UnitIDs, HR: f.HR})
 		switch {
 		case errors.Is(err, auth.ErrEmailTaken):
 			errs.Add("email", "users.err.email_taken")
@@ -183,7 +185,7 @@ func (s *Server) userInvite(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(errs) > 0 {
 		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, admintpl.UserFormData{New: true, Email: f.Email, Name: f.Name,
-			Role: f.Role, Language: f.Language, Units: checkedUnits(f.UnitIDs)}, errs, "")
+			Role: f.Role, Language: f.Language, HR: f.HR, Units: checkedUnits(f.UnitIDs)}, errs, "")
 	}
 	s.addFlash(r, "success", "users.invited", f.Email)
 	return redirect(w, r, "/app/admin/users")
@@ -203,7 +205,7 @@ func (s *Server) userByParam(r *http.Request) (auth.User, error) {
 }
 
 func editData(u auth.User) admintpl.UserFormData {
-	return admintpl.UserFormData{User: u, Email: u.Email, Name: u.Name, Role: u.Role, Units: checkedUnits(u.UnitIDs)}
+	return admintpl.UserFormData{User: u, Email: u.Email, Name: u.Name, Role: u.Role, HR: u.HR, Units: checkedUnits(u.UnitIDs)}
 }
 
 func (s *Server) userEdit(w http.ResponseWriter, r *http.Request) error {
@@ -230,7 +232,7 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := f.Validate(selectable)
 	if len(errs) == 0 {
-		err := s.users.Update(r.Context(), *me, u, auth.Change{Email: f.Email, Name: f.Name, Role: f.Role, UnitIDs: f.UnitIDs})
+		err := s.users.Update(r.Context(), *me, u, auth.Change{Email: f.Email, Name: f.Name, Role: f.Role, UnitIDs: f.UnitIDs, HR: f.HR})
 		switch {
 		case errors.Is(err, auth.ErrNotFound):
 			return errNotFound()
@@ -246,7 +248,7 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(errs) > 0 {
 		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, admintpl.UserFormData{User: u, Email: f.Email, Name: f.Name, Role: f.Role,
-			Units: checkedUnits(f.UnitIDs)}, errs, "")
+			HR: f.HR, Units: checkedUnits(f.UnitIDs)}, errs, "")
 	}
 	s.addFlash(r, "success", "users.saved", f.Name)
 	if u.ID == me.ID && f.Role != auth.RoleAdmin {

@@ -16,16 +16,9 @@ import (
 	"alumnet/internal/offboarding"
 	"alumnet/internal/people"
 	"alumnet/internal/portal"
-	"alumnet/internal/units"
 	"alumnet/templates/layout"
 	obtpl "alumnet/templates/offboarding"
 )
-
-// isHR reports whether u may see HR-only fields (rehire eligibility):
-// staff and administrators, not coordinators.
-func isHR(u *auth.User) bool {
-	return u != nil && (u.Role == auth.RoleStaff || u.Role == auth.RoleAdmin)
-}
 
 func today() time.Time { return offboarding.Today() }
 
@@ -44,47 +37,18 @@ func (s *Server) departureTypeOptions(r *http.Request) ([]layout.Option, map[str
 	return opts, byKey, nil
 }
 
-// staffOptions are the users tasks of a case in unitID can go to (0: any
-// unit): active staff and administrators, and coordinators of that unit.
-// keep is listed too (the current assignee, even if no longer active), so
-// that saving a note does not unassign an item.
-func (s *Server) staffOptions(r *http.Request, unitID, keep int64) ([]layout.Option, error) {
-	users, err := s.users.Users(r.Context())
+// assigneeOptions are the users tasks of a case in unitID can go to (see
+// offboarding.Assignees).
+func (s *Server) assigneeOptions(r *http.Request, unitID, keep int64) ([]layout.Option, error) {
+	users, err := s.offboarding.Assignees(r.Context(), unitID, keep)
 	if err != nil {
 		return nil, err
 	}
-	var unit units.Unit
-	if unitID != 0 {
-		if unit, err = s.units.ByID(r.Context(), unitID); err != nil {
-			return nil, err
-		}
-	}
-	var opts []layout.Option
+	opts := make([]layout.Option, 0, len(users))
 	for _, u := range users {
-		if u.ID == keep || assignable(u, unit) {
-			opts = append(opts, layout.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
-		}
+		opts = append(opts, layout.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
 	}
 	return opts, nil
-}
-
-// assignable reports whether u may get tasks of a case in unit (the zero
-// unit: when the unit is not known yet, coordinators are listed too).
-func assignable(u auth.User, unit units.Unit) bool {
-	if !u.Active() {
-		return false
-	}
-	return u.Role != auth.RoleCoordinator || unit.ID == 0 || u.Scope().Includes(unit)
-}
-
-// assignableID checks a submitted user id against assignable.
-func (s *Server) assignableID(r *http.Request, id, unitID int64) bool {
-	u, err := s.users.UserByID(r.Context(), id)
-	if err != nil {
-		return false
-	}
-	unit, err := s.units.ByID(r.Context(), unitID)
-	return err == nil && assignable(u, unit)
 }
 
 // cursor of the case list: leaving date and id.
@@ -151,7 +115,7 @@ func (s *Server) renderStart(w http.ResponseWriter, r *http.Request, status int,
 	if d.Units, err = s.scopedUnits(r, u.Scope()); err != nil {
 		return err
 	}
-	if d.Managers, err = s.staffOptions(r, 0, 0); err != nil {
+	if d.Managers, err = s.assigneeOptions(r, 0, 0); err != nil {
 		return err
 	}
 	p := s.page(r, "offboarding", "")
@@ -233,8 +197,7 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	dt, okType := types[d.Type]
-	if !okType {
+	if _, okType := types[d.Type]; !okType {
 		errs.Add("departure_type", "err.choice")
 	}
 	unitID, err := strconv.ParseInt(d.UnitID, 10, 64)
@@ -247,31 +210,25 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 	}
 	var managerID int64
 	if d.ManagerID != "" {
-		if managerID, err = strconv.ParseInt(d.ManagerID, 10, 64); err != nil || errs.Has("unit_id") || !s.assignableID(r, managerID, unitID) {
+		if managerID, err = strconv.ParseInt(d.ManagerID, 10, 64); err != nil {
 			errs.Add("manager_id", "err.choice")
 		}
 	}
 	if len(errs) > 0 {
 		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, errs)
 	}
+	start := offboarding.StartInput{PersonID: personID, DepartureType: d.Type, UnitID: unitID, LeavingDate: leaving, ManagerID: managerID}
 	if personID == 0 {
 		in := people.Input{FirstName: d.FirstName, LastName: d.LastName, PrimaryEmail: d.Email, Language: d.Language}
 		in.Normalize()
-		kind := "employment"
-		if dt.Audience == "school" {
-			kind = "study"
-		}
-		personID, err = s.people.CreatePerson(r.Context(), u.Scope(), u.ID, in, &people.AffiliationInput{Kind: kind, UnitID: d.UnitID})
-		if errors.Is(err, people.ErrEmailTaken) {
-			return s.renderStart(w, r, http.StatusUnprocessableEntity, d, form.Of("email", "person.email_taken"))
-		}
-		if err != nil {
-			return err
-		}
+		start.NewPerson = &in
 	}
-	caseID, err := s.offboarding.Start(r.Context(), u.Scope(), u.ID, offboarding.StartInput{PersonID: personID, DepartureType: d.Type,
-		UnitID: unitID, LeavingDate: leaving, ManagerID: managerID})
+	caseID, err := s.offboarding.Start(r.Context(), u.Scope(), u.ID, start)
 	switch {
+	case errors.Is(err, people.ErrEmailTaken):
+		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, form.Of("email", "person.email_taken"))
+	case errors.Is(err, offboarding.ErrAssignee):
+		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, form.Of("manager_id", "err.choice"))
 	case errors.Is(err, offboarding.ErrAlreadyOpen):
 		return s.renderStart(w, r, http.StatusUnprocessableEntity, d, form.Of("unit_id", "offboarding.err.already_open"))
 	case errors.Is(err, offboarding.ErrUnitScope):
@@ -310,13 +267,13 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	d.HR = isHR(u)
+	d.HR = offboarding.HR(*u)
 	if !typed {
 		if d.Interview, err = s.offboarding.InterviewOf(r.Context(), d.Case, d.HR); err != nil {
 			return err
 		}
 	}
-	if d.Assignees, err = s.staffOptions(r, d.Case.UnitID, 0); err != nil {
+	if d.Assignees, err = s.assigneeOptions(r, d.Case.UnitID, 0); err != nil {
 		return err
 	}
 	for _, it := range d.Case.Items {
@@ -375,34 +332,22 @@ func (s *Server) offboardingItem(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.caseAction(w, r, "#item-"+strconv.FormatInt(itemID, 10), func(u *auth.User, id int64) error {
 		f := r.PostForm
-		up := offboarding.ItemUpdate{Status: f.Get("status"), Note: strings.TrimSpace(f.Get("note"))}
+		up := offboarding.ItemUpdate{Status: f.Get("status"), Note: f.Get("note")}
 		if up.Status != "open" && up.Status != "done" && up.Status != "skipped" {
 			return errBadRequest(nil)
-		}
-		if len([]rune(up.Note)) > 2000 {
-			up.Note = string([]rune(up.Note)[:2000])
 		}
 		if raw := f.Get("assignee_id"); raw != "" {
 			aid, err := strconv.ParseInt(raw, 10, 64)
 			if err != nil {
 				return errBadRequest(err)
 			}
-			c, err := s.offboarding.Case(r.Context(), u.Scope(), id)
-			if err != nil {
-				return err
-			}
-			current := int64(0)
-			for _, it := range c.Items {
-				if it.ID == itemID && it.AssigneeID != nil {
-					current = *it.AssigneeID
-				}
-			}
-			if aid != current && !s.assignableID(r, aid, c.UnitID) {
-				return errBadRequest(nil)
-			}
 			up.AssigneeID = aid
 		}
-		if err := s.offboarding.UpdateItem(r.Context(), u.Scope(), u.ID, id, itemID, up); err != nil {
+		err := s.offboarding.UpdateItem(r.Context(), u.Scope(), u.ID, id, itemID, up)
+		if errors.Is(err, offboarding.ErrAssignee) {
+			return errBadRequest(err)
+		}
+		if err != nil {
 			return err
 		}
 		s.addFlash(r, "success", "offboarding.item.saved")
@@ -429,12 +374,12 @@ func (s *Server) offboardingInterview(w http.ResponseWriter, r *http.Request) er
 	x := offboarding.ExitInterview{Highlights: f.Get("highlights"), Improvements: f.Get("improvements"), Takeaways: f.Get("takeaways"),
 		WouldRecommend: f.Get("would_recommend"), OpenToContact: f.Get("open_to_contact"), Rehire: f.Get("rehire"), RehireReason: f.Get("rehire_reason")}
 	x.Normalize()
-	if errs := x.Validate(isHR(u)); len(errs) > 0 {
+	if errs := x.Validate(offboarding.HR(*u)); len(errs) > 0 {
 		p := s.page(r, "offboarding", "")
 		return s.renderCase(w, r, http.StatusUnprocessableEntity, obtpl.CaseData{Interview: x, Errors: translate(p.Printer, errs)}, true)
 	}
 	return s.caseAction(w, r, "#interview", func(u *auth.User, id int64) error {
-		if err := s.offboarding.SaveInterview(r.Context(), u.Scope(), u.ID, id, x, isHR(u)); err != nil {
+		if err := s.offboarding.SaveInterview(r.Context(), u.Scope(), u.ID, id, x, offboarding.HR(*u)); err != nil {
 			return err
 		}
 		s.addFlash(r, "success", "offboarding.interview.saved")

@@ -98,7 +98,7 @@ func (s *Server) renderCohortFormMsgs(w http.ResponseWriter, r *http.Request, st
 
 // cohortNew shows the form: this year, graduating today.
 func (s *Server) cohortNew(w http.ResponseWriter, r *http.Request) error {
-	now := time.Now().In(displayLocation())
+	now := time.Now().In(i18n.Zone())
 	return s.renderCohortForm(w, r, http.StatusOK, cohortForm{Year: strconv.Itoa(now.Year()), GraduationDate: now.Format(time.DateOnly)}, nil)
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"alumnet/internal/auth"
+	"alumnet/internal/i18n"
 )
 
 // startCase starts an offboarding through the form and returns its path.
@@ -25,9 +26,10 @@ func TestOffboardingCases(t *testing.T) {
 	a := newTestApp(t)
 	r := a.seedRegistry()
 	hr := a.createUser("staff")
+	a.grantHR(&hr)
 	manager := a.createUser("staff")
 	coordSchool := a.createUser("coordinator", r.school.ID)
-	leaving := time.Now().In(displayLocation()).AddDate(0, 0, 17).Format(time.DateOnly)
+	leaving := time.Now().In(i18n.Zone()).AddDate(0, 0, 17).Format(time.DateOnly)
 
 	a.run(t, []handlerCase{
 		{name: "anonymous", path: "/app/offboarding", wantCode: 303, wantLocation: "/login"},
@@ -130,6 +132,9 @@ func TestOffboardingRehireHiddenFromCoordinators(t *testing.T) {
 	a := newTestApp(t)
 	r := a.seedRegistry()
 	hr := a.createUser("staff")
+	a.grantHR(&hr)
+	colleague := a.createUser("staff") // without the HR permission
+	admin := a.createUser("admin")
 	coord := a.createUser("coordinator", r.school.ID)
 	path := a.startCase(hr, url.Values{"person_id": {pid(r.inSchool)}, "departure_type": {"graduation"}, "unit_id": {pid(r.programme.ID)},
 		"leaving_date": {"2026-07-01"}})
@@ -143,7 +148,23 @@ func TestOffboardingRehireHiddenFromCoordinators(t *testing.T) {
 		{name: "a coordinator's save keeps HR's rehire answer", as: &coord, method: "POST", path: path + "/interview",
 			form: url.Values{"highlights": {"Stage bij de dierenkliniek"}, "rehire": {"eligible"}}, wantCode: 303},
 		{name: "still not eligible", as: &hr, path: path, wantCode: 200, wantBody: []string{"Geheim oordeel", `<option value="not_eligible" selected`}},
+		{name: "staff without the HR permission see the case but not rehire", as: &colleague, path: path, wantCode: 200,
+			wantBody: []string{"Stage"}, notBody: []string{"Geheim oordeel", `name="rehire"`}},
+		{name: "nor does an administrator without it", as: &admin, path: path, wantCode: 200,
+			notBody: []string{"Geheim oordeel", `name="rehire"`}},
+		{name: "their save keeps HR's answer", as: &colleague, method: "POST", path: path + "/interview",
+			form: url.Values{"highlights": {"Stage"}, "rehire": {"eligible"}, "rehire_reason": {""}}, wantCode: 303},
+		{name: "the administrator gives the colleague the permission", as: &admin, method: "POST", path: "/app/admin/users/" + pid(colleague.ID),
+			form: url.Values{"email": {colleague.Email}, "name": {colleague.Name}, "role": {"staff"}, "hr": {"1"}}, wantCode: 303},
+		{name: "now the colleague sees it, unchanged", as: &colleague, path: path, wantCode: 200,
+			wantBody: []string{"Geheim oordeel", `<option value="not_eligible" selected`}},
+		{name: "a coordinator cannot be given it", as: &admin, method: "POST", path: "/app/admin/users/" + pid(coord.ID),
+			form: url.Values{"email": {coord.Email}, "name": {coord.Name}, "role": {"coordinator"}, "units": {pid(r.school.ID)}, "hr": {"1"}}, wantCode: 303},
+		{name: "and does not see it", as: &coord, path: path, wantCode: 200, notBody: []string{"Geheim oordeel", `name="rehire"`}},
 	})
+	if u, err := a.srv.users.UserByID(context.Background(), coord.ID); err != nil || u.HR {
+		t.Fatalf("coordinator with the HR permission: %+v %v", u, err)
+	}
 }
 
 func TestOffboardingCautionNeedsConfirmation(t *testing.T) {

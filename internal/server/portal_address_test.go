@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"alumnet/internal/i18n"
 )
 
 // personForm is the edit form of a person as it stands, for a test to change.
@@ -212,7 +214,7 @@ func TestWorkAddressStopsAtOffboarding(t *testing.T) {
 	}
 	a.request("POST", "/portal/login", url.Values{"email": {"omer@zorggroep.example"}}, nil, nil)
 	_, workLink := a.mailTo("omer@zorggroep.example")
-	leaving := time.Now().In(displayLocation()).AddDate(0, 0, 20).Format(time.DateOnly)
+	leaving := time.Now().In(i18n.Zone()).AddDate(0, 0, 20).Format(time.DateOnly)
 	path := a.startCase(hr, url.Values{"person_id": {pid(r.inCompany)}, "departure_type": {"resignation"}, "unit_id": {pid(r.company.ID)},
 		"leaving_date": {leaving}})
 	if rec := a.do("POST", path+"/invite", url.Values{"invite_email": {"omer.prive@example.nl"}}, &hr, nil); rec.Code != 303 {

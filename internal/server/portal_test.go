@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"alumnet/internal/consent"
+	"alumnet/internal/i18n"
 	"alumnet/internal/mail"
 	"alumnet/internal/pgtest"
 )
@@ -611,7 +612,7 @@ func TestErasureThroughTheApp(t *testing.T) {
 
 	// Offboarded, with an interview naming her and a reminder mail.
 	path := a.startCase(hr, url.Values{"person_id": {pid(id)}, "departure_type": {"resignation"}, "unit_id": {pid(r.company.ID)},
-		"leaving_date": {time.Now().In(displayLocation()).AddDate(0, 0, 17).Format(time.DateOnly)}})
+		"leaving_date": {time.Now().In(i18n.Zone()).AddDate(0, 0, 17).Format(time.DateOnly)}})
 	if rec := a.do("POST", path+"/interview", url.Values{"highlights": {first + " trained the new team"}, "rehire": {"review"},
 		"rehire_reason": {"Ask " + last + "'s manager"}}, &hr, nil); rec.Code != 303 {
 		t.Fatalf("interview: %d", rec.Code)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"alumnet/internal/auth"
+	"alumnet/internal/i18n"
 	"alumnet/internal/people"
 	"alumnet/internal/units"
 )
@@ -27,7 +28,7 @@ func TestCoordinatorSeesNothingOutsideTheirUnits(t *testing.T) {
 		UnitID: pid(r.company.ID), StartDate: "2021-01-01"}); err != nil {
 		t.Fatal(err)
 	}
-	leaving := time.Now().In(displayLocation()).AddDate(0, 0, 10).Format(time.DateOnly)
+	leaving := time.Now().In(i18n.Zone()).AddDate(0, 0, 10).Format(time.DateOnly)
 	casePath := a.startCase(hr, url.Values{"person_id": {pid(r.inSchool)}, "departure_type": {"resignation"},
 		"unit_id": {pid(r.company.ID)}, "leaving_date": {leaving}})
 	if rec := a.do("GET", casePath, nil, &hr, nil); rec.Code != 200 {

@@ -111,6 +111,21 @@ func (a *testApp) createUser(role string, unitIDs ...int64) auth.User {
 	}
 }
 
+// grantHR gives u the HR permission, as an administrator does on the user
+// form.
+func (a *testApp) grantHR(u *auth.User) {
+	a.t.Helper()
+	ctx := context.Background()
+	if err := a.srv.users.Update(ctx, auth.User{}, *u, auth.Change{Email: u.Email, Name: u.Name, Role: u.Role, UnitIDs: u.UnitIDs, HR: true}); err != nil {
+		a.t.Fatal(err)
+	}
+	got, err := a.srv.users.UserByID(ctx, u.ID)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	*u = got
+}
+
 // login logs u in through the real form and keeps the session cookie.
 func (a *testApp) login(u auth.User) []*http.Cookie {
 	a.t.Helper()

@@ -59,6 +59,7 @@ type UserFormData struct {
 	Name     string
 	Role     string
 	Language string
+	HR       bool
 	Units    map[string]bool // checked unit ids
 	Tree     []*UnitNode
 	Errors   map[string]string
