@@ -3,24 +3,14 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"alumnet/internal/app"
 	"alumnet/internal/auth"
 	"alumnet/internal/form"
-	"alumnet/internal/people"
 	"alumnet/internal/sessions"
 	"alumnet/templates/authpages"
-)
-
-// Rate limits of "forgot password", per client address and per address
-// asked for, within rateWindow.
-const (
-	resetPerIP    = 20
-	resetPerEmail = 3
 )
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int, errs form.Errors) error {
@@ -81,65 +71,6 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) error {
 	s.sessions.Put(r.Context(), sessions.EpochKey, epoch)
 	s.addFlash(r, "success", "account.password.changed")
 	return redirect(w, r, "/app/account")
-}
-
-func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) error {
-	p := s.page(r, "", "")
-	p.Title = p.T("forgot.title")
-	return s.render(w, r, http.StatusOK, authpages.Forgot(p, authpages.ForgotData{}))
-}
-
-// forgot queues a reset link for the address. The answer, and the work
-// done before it, are the same whether or not the address has an account:
-// the job looks it up.
-func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
-		return err
-	}
-	email := auth.NormalizeEmail(r.PostForm.Get("email"))
-	p := s.page(r, "", "")
-	p.Title = p.T("forgot.title")
-	d := authpages.ForgotData{Email: email}
-	switch {
-	case email == "":
-		d.Errors = map[string]string{"email": p.T("err.required")}
-	case !people.ValidEmail(email):
-		d.Errors = map[string]string{"email": p.T("err.email")}
-	}
-	if d.Errors != nil {
-		return s.render(w, r, http.StatusUnprocessableEntity, authpages.Forgot(p, d))
-	}
-	ok, err := s.allowed(r, "reset", resetPerIP, email, resetPerEmail)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return s.tooMany(w, r)
-	}
-	req := auth.ResetRequest{Email: email, At: time.Now(), From: s.whereFrom(r)}
-	if err := s.jobs.Enqueue(r.Context(), nil, app.TaskPasswordReset, req); err != nil {
-		return err
-	}
-	d.Sent = true
-	return s.render(w, r, http.StatusOK, authpages.Forgot(p, d))
-}
-
-// userSendReset is an administrator's "send a reset link" for an account
-// that has a password.
-func (s *Server) userSendReset(w http.ResponseWriter, r *http.Request) error {
-	me := currentUser(r)
-	u, err := s.userByParam(r)
-	if err != nil {
-		return err
-	}
-	switch err := s.users.SendReset(r.Context(), *me, u); {
-	case errors.Is(err, auth.ErrNoReset):
-		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, editData(u), nil, "users.err.no_reset")
-	case err != nil:
-		return err
-	}
-	s.addFlash(r, "success", "users.reset_sent", u.Email)
-	return redirect(w, r, "/app/admin/users/"+strconv.FormatInt(u.ID, 10))
 }
 
 func (s *Server) userEmailRevertForm(w http.ResponseWriter, r *http.Request) error {

@@ -1,13 +1,11 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"alumnet/internal/erasure"
 	"alumnet/internal/form"
 	"alumnet/internal/retention"
 	admintpl "alumnet/templates/admin"
@@ -67,15 +65,4 @@ func (s *Server) retentionSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.addFlash(r, "success", "retention.saved")
 	return redirect(w, r, "/app/admin/retention")
-}
-
-// RunRetention carries the retention policy out (the nightly job).
-func (s *Server) RunRetention(ctx context.Context) error {
-	n, err := s.retention.Run(ctx, func(ctx context.Context, personID int64, reason string, stillDue erasure.Check) error {
-		return s.eraser.Erase(ctx, erasure.Request{PersonID: personID, By: erasure.ByRetention, Reason: reason}, stillDue)
-	})
-	if n > 0 {
-		s.log.Info("retention: anonymised", "people", n)
-	}
-	return err
 }

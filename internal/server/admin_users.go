@@ -308,3 +308,21 @@ func (s *Server) userSetActive(w http.ResponseWriter, r *http.Request, active bo
 	}
 	return redirect(w, r, target)
 }
+
+// userSendReset is an administrator's "send a reset link" for an account
+// that has a password.
+func (s *Server) userSendReset(w http.ResponseWriter, r *http.Request) error {
+	me := currentUser(r)
+	u, err := s.userByParam(r)
+	if err != nil {
+		return err
+	}
+	switch err := s.users.SendReset(r.Context(), *me, u); {
+	case errors.Is(err, auth.ErrNoReset):
+		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, editData(u), nil, "users.err.no_reset")
+	case err != nil:
+		return err
+	}
+	s.addFlash(r, "success", "users.reset_sent", u.Email)
+	return redirect(w, r, "/app/admin/users/"+strconv.FormatInt(u.ID, 10))
+}

@@ -43,8 +43,10 @@ func errBadRequest(err error) error {
 // handlerFunc is a handler that returns its error to the adapter.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// h adapts a handlerFunc: errors are logged and shown as an error page.
-func (s *Server) h(fn handlerFunc) http.HandlerFunc {
+// handle makes a handlerFunc an http.HandlerFunc: an error it returns is
+// logged and shown as an error page (an *Error with its status and
+// message; anything else a 500).
+func (s *Server) handle(fn handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
 			s.fail(w, r, err)

@@ -17,7 +17,7 @@ import (
 	"alumnet/internal/people"
 	"alumnet/internal/portal"
 	"alumnet/templates/layout"
-	obtpl "alumnet/templates/offboarding"
+	offboardingtpl "alumnet/templates/offboarding"
 )
 
 func today() time.Time { return offboarding.Today() }
@@ -70,7 +70,7 @@ func decodeCaseCursor(s string) (time.Time, int64, bool) {
 func (s *Server) offboardingList(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
 	q := r.URL.Query()
-	d := obtpl.ListData{Query: q, Status: q.Get("status"), Overdue: q.Get("overdue") == "1", Type: q.Get("type"),
+	d := offboardingtpl.ListData{Query: q, Status: q.Get("status"), Overdue: q.Get("overdue") == "1", Type: q.Get("type"),
 		UnitID: q.Get("unit"), Month: q.Get("month"), Today: today()}
 	if d.Status != "closed" && d.Status != "cancelled" && d.Status != "all" {
 		d.Status = "open"
@@ -103,10 +103,10 @@ func (s *Server) offboardingList(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "offboarding", "")
 	p.Title = p.T("offboarding.title")
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, obtpl.List(p, d))
+	return s.render(w, r, http.StatusOK, offboardingtpl.List(p, d))
 }
 
-func (s *Server) renderStart(w http.ResponseWriter, r *http.Request, status int, d obtpl.StartData, errs form.Errors) error {
+func (s *Server) renderStart(w http.ResponseWriter, r *http.Request, status int, d offboardingtpl.StartData, errs form.Errors) error {
 	u := currentUser(r)
 	var err error
 	if d.Types, _, err = s.departureTypeOptions(r); err != nil {
@@ -121,11 +121,11 @@ func (s *Server) renderStart(w http.ResponseWriter, r *http.Request, status int,
 	p := s.page(r, "offboarding", "")
 	p.Title = p.T("offboarding.start.title")
 	d.Errors = translate(p.Printer, errs)
-	return s.render(w, r, status, obtpl.Start(p, d))
+	return s.render(w, r, status, offboardingtpl.Start(p, d))
 }
 
 func (s *Server) offboardingNew(w http.ResponseWriter, r *http.Request) error {
-	d := obtpl.StartData{Leaving: today().AddDate(0, 1, 0).Format(time.DateOnly), Language: string(langOf(r))}
+	d := offboardingtpl.StartData{Leaving: today().AddDate(0, 1, 0).Format(time.DateOnly), Language: string(langOf(r))}
 	if raw := r.URL.Query().Get("person"); raw != "" {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
@@ -160,7 +160,7 @@ func (s *Server) offboardingCreate(w http.ResponseWriter, r *http.Request) error
 	}
 	u := currentUser(r)
 	f := r.PostForm
-	d := obtpl.StartData{PersonID: f.Get("person_id"), FirstName: strings.TrimSpace(f.Get("first_name")), LastName: strings.TrimSpace(f.Get("last_name")),
+	d := offboardingtpl.StartData{PersonID: f.Get("person_id"), FirstName: strings.TrimSpace(f.Get("first_name")), LastName: strings.TrimSpace(f.Get("last_name")),
 		Email: strings.TrimSpace(f.Get("email")), Language: f.Get("language"), Type: f.Get("departure_type"), UnitID: f.Get("unit_id"), Leaving: f.Get("leaving_date"),
 		ManagerID: f.Get("manager_id")}
 	errs := form.Errors{}
@@ -254,7 +254,7 @@ func caseID(r *http.Request) (int64, error) {
 
 // renderCase shows the case in the URL; typed says d.Interview holds what
 // was typed (a refused interview form) rather than what is stored.
-func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, d obtpl.CaseData, typed bool) error {
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, d offboardingtpl.CaseData, typed bool) error {
 	u := currentUser(r)
 	id, err := caseID(r)
 	if err != nil {
@@ -291,11 +291,11 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	p := s.page(r, "offboarding", "")
 	p.Title = p.T("offboarding.case.title", d.Case.PersonName)
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, status, obtpl.Show(p, d))
+	return s.render(w, r, status, offboardingtpl.Show(p, d))
 }
 
 func (s *Server) offboardingShow(w http.ResponseWriter, r *http.Request) error {
-	return s.renderCase(w, r, http.StatusOK, obtpl.CaseData{}, false)
+	return s.renderCase(w, r, http.StatusOK, offboardingtpl.CaseData{}, false)
 }
 
 // caseAction runs a change on the case in the URL and maps the domain's
@@ -376,7 +376,7 @@ func (s *Server) offboardingInterview(w http.ResponseWriter, r *http.Request) er
 	x.Normalize()
 	if errs := x.Validate(offboarding.HR(*u)); len(errs) > 0 {
 		p := s.page(r, "offboarding", "")
-		return s.renderCase(w, r, http.StatusUnprocessableEntity, obtpl.CaseData{Interview: x, Errors: translate(p.Printer, errs)}, true)
+		return s.renderCase(w, r, http.StatusUnprocessableEntity, offboardingtpl.CaseData{Interview: x, Errors: translate(p.Printer, errs)}, true)
 	}
 	return s.caseAction(w, r, "#interview", func(u *auth.User, id int64) error {
 		if err := s.offboarding.SaveInterview(r.Context(), u.Scope(), u.ID, id, x, offboarding.HR(*u)); err != nil {
@@ -408,7 +408,7 @@ func (s *Server) offboardingInvite(w http.ResponseWriter, r *http.Request) error
 	for e, fe := range fieldErr {
 		if errors.Is(err, e) {
 			p := s.page(r, "offboarding", "")
-			return s.renderCase(w, r, http.StatusUnprocessableEntity, obtpl.CaseData{InviteEmail: email,
+			return s.renderCase(w, r, http.StatusUnprocessableEntity, offboardingtpl.CaseData{InviteEmail: email,
 				Errors: translate(p.Printer, form.Of(fe[0], fe[1]))}, false)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	"alumnet/internal/i18n"
 	"alumnet/internal/offboarding"
 	"alumnet/internal/sessions"
-	cohorttpl "alumnet/templates/offboarding"
+	offboardingtpl "alumnet/templates/offboarding"
 )
 
 // A graduating cohort at once: GET the form, POST a preview (nothing is
@@ -71,12 +71,12 @@ func readCohortForm(r *http.Request) cohortForm {
 }
 
 // cohortFormData fills the form page's data; msgs are translated messages per field.
-func (s *Server) cohortFormData(r *http.Request, f cohortForm, msgs map[string]string) (cohorttpl.CohortFormData, error) {
+func (s *Server) cohortFormData(r *http.Request, f cohortForm, msgs map[string]string) (offboardingtpl.CohortFormData, error) {
 	opts, err := s.scopedUnits(r, currentUser(r).Scope())
 	if err != nil {
-		return cohorttpl.CohortFormData{}, err
+		return offboardingtpl.CohortFormData{}, err
 	}
-	return cohorttpl.CohortFormData{Units: opts, UnitID: f.UnitID, Year: f.Year, GraduationDate: f.GraduationDate,
+	return offboardingtpl.CohortFormData{Units: opts, UnitID: f.UnitID, Year: f.Year, GraduationDate: f.GraduationDate,
 		Errors: msgs, MaxMB: offboarding.CohortMaxCSVBytes >> 20}, nil
 }
 
@@ -93,7 +93,7 @@ func (s *Server) renderCohortFormMsgs(w http.ResponseWriter, r *http.Request, st
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, status, cohorttpl.CohortForm(p, d))
+	return s.render(w, r, status, offboardingtpl.CohortForm(p, d))
 }
 
 // cohortNew shows the form: this year, graduating today.
@@ -168,7 +168,7 @@ func (s *Server) renderCohortReport(w http.ResponseWriter, r *http.Request, f co
 	if err != nil {
 		return err
 	}
-	d := cohorttpl.CohortReportData{Form: fd, Report: rep}
+	d := offboardingtpl.CohortReportData{Form: fd, Report: rep}
 	if req.FromCSV {
 		b, err := json.Marshal(req.Rows)
 		if err != nil {
@@ -180,7 +180,7 @@ func (s *Server) renderCohortReport(w http.ResponseWriter, r *http.Request, f co
 	if !rep.Valid() {
 		status = http.StatusUnprocessableEntity
 	}
-	return s.render(w, r, status, cohorttpl.CohortPreview(p, d))
+	return s.render(w, r, status, offboardingtpl.CohortPreview(p, d))
 }
 
 // cohortConfirm graduates and invites the cohort of the preview. The plan
@@ -248,7 +248,7 @@ func (s *Server) cohortSummary(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := s.page(r, "offboarding", "")
 	p.Title = p.T("cohort.summary.title")
-	return s.render(w, r, http.StatusOK, cohorttpl.CohortSummary(p, cohorttpl.CohortReportData{Report: rep}))
+	return s.render(w, r, http.StatusOK, offboardingtpl.CohortSummary(p, offboardingtpl.CohortReportData{Report: rep}))
 }
 
 // cohortMentions are the people a cohort report in the session names.

@@ -4,14 +4,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"alumnet/internal/consent"
 	"alumnet/internal/form"
@@ -175,59 +172,6 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		Text: p.T("register.check.text", reg.Email)}))
 }
 
-// allowed applies a rate limit per client address and per mailbox.
-func (s *Server) allowed(r *http.Request, bucket string, perIP int, email string, perEmail int) (bool, error) {
-	ok, err := s.portal.Allow(r.Context(), bucket+".ip", s.clientKey(r), perIP, rateWindow)
-	if err != nil || !ok {
-		return ok, err
-	}
-	return s.portal.Allow(r.Context(), bucket+".email", mailbox(email), perEmail, rateWindow)
-}
-
-// mailbox is the mailbox an address delivers to, for rate limits:
-// name+tag@domain is name@domain, in any case.
-func mailbox(email string) string {
-	email = strings.ToLower(strings.TrimSpace(email))
-	local, domain, ok := strings.Cut(email, "@")
-	if !ok {
-		return email
-	}
-	if i := strings.IndexByte(local, '+'); i > 0 {
-		local = local[:i]
-	}
-	return local + "@" + domain
-}
-
-func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) error {
-	p := s.portalPage(r, "", "")
-	p.Title = p.T("rate.title")
-	w.Header().Set("Retry-After", strconv.Itoa(int(rateWindow.Seconds())))
-	return s.render(w, r, http.StatusTooManyRequests, portaltpl.Message(p, portaltpl.MessageData{Title: p.T("rate.title"), Text: p.T("rate.text")}))
-}
-
-// confirmPage renders the page behind a link; invalid links get 404.
-func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, purpose, prefix string) error {
-	t, err := s.portal.Peek(r.Context(), purpose, chi.URLParam(r, "token"))
-	if err == nil {
-		r = s.inLinkLanguage(r, t)
-	}
-	p := s.portalPage(r, "", "")
-	p.Title = p.T(prefix + ".title")
-	d := portaltpl.ConfirmData{Title: p.Title, Text: p.T(prefix + ".text"), Button: p.T(prefix + ".button")}
-	status := http.StatusOK
-	switch {
-	case errors.Is(err, portal.ErrLinkInvalid):
-		d.Invalid, status = true, http.StatusNotFound
-	case err != nil:
-		return err
-	case purpose == portal.PurposeRegister:
-		if d.Details, d.Purposes, err = s.registrationSummary(r, p, t); err != nil {
-			return err
-		}
-	}
-	return s.render(w, r, status, portaltpl.Confirm(p, d))
-}
-
 // registrationSummary is what a registration link confirms: the details
 // given and each permission ticked, with the text version that was shown.
 func (s *Server) registrationSummary(r *http.Request, p layout.Page, t portal.Token) ([]layout.Option, []portaltpl.Purpose, error) {
@@ -264,183 +208,10 @@ func (s *Server) registrationSummary(r *http.Request, p layout.Page, t portal.To
 	return details, purposes, nil
 }
 
-// inLinkLanguage serves the page behind a link in the language of the
-// person it was sent to, unless the visitor chose one with the switch.
-func (s *Server) inLinkLanguage(r *http.Request, t portal.Token) *http.Request {
-	if t.PersonID != 0 {
-		return s.inPersonLanguage(r, t.PersonID)
-	}
-	var reg portal.Registration
-	if json.Unmarshal(t.Payload, &reg) == nil {
-		return inLanguage(r, reg.Language)
-	}
-	return r
-}
-
-func (s *Server) invalidLink(w http.ResponseWriter, r *http.Request, prefix string) error {
-	p := s.portalPage(r, "", "")
-	p.Title = p.T(prefix + ".title")
-	return s.render(w, r, http.StatusNotFound, portaltpl.Confirm(p, portaltpl.ConfirmData{Title: p.Title, Invalid: true}))
-}
-
 func (s *Server) registerConfirmForm(w http.ResponseWriter, r *http.Request) error {
 	return s.confirmPage(w, r, portal.PurposeRegister, "register.confirm")
 }
 
 func (s *Server) registerConfirm(w http.ResponseWriter, r *http.Request) error {
 	return s.linkLogin(w, r, "register.confirm", s.portal.ConfirmRegistration, "register.done")
-}
-
-// linkLogin uses the link in the URL with use, logs its person in to the
-// portal and goes there (with a flash message when flash is set).
-func (s *Server) linkLogin(w http.ResponseWriter, r *http.Request, prefix string,
-	use func(context.Context, string) (int64, error), flash string) error {
-	id, err := use(r.Context(), chi.URLParam(r, "token"))
-	if errors.Is(err, portal.ErrLinkInvalid) {
-		return s.invalidLink(w, r, prefix)
-	}
-	if errors.Is(err, portal.ErrAddressInUse) {
-		p := s.portalPage(r, "", "")
-		p.Title = p.T(prefix + ".title")
-		return s.render(w, r, http.StatusConflict, portaltpl.Message(p, portaltpl.MessageData{Title: p.Title, Text: p.T("register.in_use"),
-			LinkURL: "/portal/login", LinkText: p.T("portal.login.title")}))
-	}
-	if err != nil {
-		return err
-	}
-	if r, err = s.portalLogin(r, id); err != nil {
-		return err
-	}
-	if flash != "" {
-		s.addFlash(r, "success", flash)
-	}
-	return redirect(w, r, "/portal")
-}
-
-// invitationForm shows an invited person their details and the permissions.
-func (s *Server) invitationForm(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.portal.Peek(r.Context(), portal.PurposeInvite, chi.URLParam(r, "token"))
-	if errors.Is(err, portal.ErrLinkInvalid) {
-		return s.renderInvitation(w, r, http.StatusNotFound, portaltpl.InviteData{Invalid: true}, nil)
-	}
-	if err != nil {
-		return err
-	}
-	prof, err := s.portal.Profile(r.Context(), t.PersonID)
-	if errors.Is(err, portal.ErrNotFound) {
-		return s.renderInvitation(w, r, http.StatusNotFound, portaltpl.InviteData{Invalid: true}, nil)
-	}
-	if err != nil {
-		return err
-	}
-	r = s.inLinkLanguage(r, t)
-	states, err := s.consent.States(r.Context(), prof.ID)
-	if err != nil {
-		return err
-	}
-	checked := map[string]bool{}
-	for _, st := range states {
-		if st.Allowed {
-			checked[strconv.FormatInt(st.Purpose.ID, 10)] = true
-		}
-	}
-	return s.renderInvitation(w, r, http.StatusOK, portaltpl.InviteData{FirstName: prof.FirstName, LastName: prof.LastName,
-		Language: prof.Language, Email: t.Email, Checked: checked}, nil)
-}
-
-func (s *Server) renderInvitation(w http.ResponseWriter, r *http.Request, status int, d portaltpl.InviteData, errs form.Errors) error {
-	p := s.portalPage(r, "", "")
-	p.Title = p.T("invite.title")
-	if !d.Invalid {
-		purposes, err := s.consent.Purposes(r.Context(), false)
-		if err != nil {
-			return err
-		}
-		d.Purposes = purposeViews(p.Lang, purposes)
-	}
-	d.Errors = translate(p.Printer, errs)
-	return s.render(w, r, status, portaltpl.Invitation(p, d))
-}
-
-func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
-		return err
-	}
-	token := chi.URLParam(r, "token")
-	t, err := s.portal.Peek(r.Context(), portal.PurposeInvite, token)
-	if errors.Is(err, portal.ErrLinkInvalid) {
-		return s.renderInvitation(w, r, http.StatusNotFound, portaltpl.InviteData{Invalid: true}, nil)
-	}
-	if err != nil {
-		return err
-	}
-	purposes, err := s.consent.Purposes(r.Context(), false)
-	if err != nil {
-		return err
-	}
-	f := r.PostForm
-	d := portaltpl.InviteData{FirstName: strings.TrimSpace(f.Get("first_name")), LastName: strings.TrimSpace(f.Get("last_name")),
-		Language: f.Get("language"), Email: t.Email}
-	chosen, checked := chosenConsents(r, s.consent, purposes)
-	d.Checked = checked
-	errs := form.Errors{}
-	errs.Line("first_name", d.FirstName, 100, true)
-	errs.Line("last_name", d.LastName, 100, true)
-	if _, ok := i18n.Parse(d.Language); !ok {
-		errs.Add("language", "err.choice")
-	}
-	if len(errs) > 0 {
-		return s.renderInvitation(w, r, http.StatusUnprocessableEntity, d, errs)
-	}
-	id, err := s.portal.AcceptInvitation(r.Context(), token, d.FirstName, d.LastName, d.Language, chosen)
-	if errors.Is(err, portal.ErrLinkInvalid) {
-		return s.renderInvitation(w, r, http.StatusNotFound, portaltpl.InviteData{Invalid: true}, nil)
-	}
-	if err != nil {
-		return err
-	}
-	if r, err = s.portalLogin(r, id); err != nil {
-		return err
-	}
-	s.addFlash(r, "success", "invite.done")
-	return redirect(w, r, "/portal")
-}
-
-// unsubscribeForm asks to confirm a one-click unsubscribe (GET changes nothing).
-func (s *Server) unsubscribeForm(w http.ResponseWriter, r *http.Request) error {
-	return s.unsubscribePage(w, r, false)
-}
-
-// unsubscribe withdraws the purpose (RFC 8058 one-click: mail programs
-// POST here with List-Unsubscribe=One-Click; the token is the authority).
-func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
-	return s.unsubscribePage(w, r, true)
-}
-
-func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request, post bool) error {
-	token := chi.URLParam(r, "token")
-	personID, key, err := s.portal.VerifyUnsubscribe(r.Context(), token)
-	if err == nil {
-		r = s.inPersonLanguage(r, personID)
-	}
-	p := s.portalPage(r, "", "")
-	p.Title = p.T("unsub.title")
-	if errors.Is(err, portal.ErrBadSignature) {
-		return s.render(w, r, http.StatusNotFound, portaltpl.Unsubscribe(p, portaltpl.UnsubscribeData{Invalid: true}))
-	}
-	if err != nil {
-		return err
-	}
-	purpose, err := s.consent.PurposeByKey(r.Context(), key)
-	if err != nil {
-		return s.render(w, r, http.StatusNotFound, portaltpl.Unsubscribe(p, portaltpl.UnsubscribeData{Invalid: true}))
-	}
-	d := portaltpl.UnsubscribeData{Purpose: purpose.Name(p.Lang)}
-	if post {
-		if _, err := s.portal.Unsubscribe(r.Context(), token); err != nil && !errors.Is(err, portal.ErrBadSignature) {
-			return err
-		}
-		d.Done = true
-	}
-	return s.render(w, r, http.StatusOK, portaltpl.Unsubscribe(p, d))
 }
