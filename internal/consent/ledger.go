@@ -237,3 +237,29 @@ func EraseNotes(ctx context.Context, tx pgx.Tx, personID int64) (int64, error) {
 	}
 	return tag.RowsAffected(), nil
 }
+
+// Choose records an alumnus' own grant or withdrawal of one purpose from
+// the portal, with the version of the text they saw (textID; 0: the
+// current one). A repeat of what they chose last (a double click, a second
+// tab) writes no row: the choices of one person for one purpose are taken
+// in turn.
+func (s *Store) Choose(ctx context.Context, personID, purposeID, textID int64, granted bool) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('consent:' || $1::bigint || ':' || $2::bigint, 0))`,
+			personID, purposeID); err != nil {
+			return err
+		}
+		var latest *bool
+		err := tx.QueryRow(ctx, `SELECT granted FROM consent_ledger WHERE person_id = $1 AND purpose_id = $2
+			ORDER BY at DESC, id DESC LIMIT 1`, personID, purposeID).Scan(&latest)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if latest != nil && *latest == granted {
+			return nil
+		}
+		_, err = s.Record(ctx, tx, Entry{PersonID: personID, PurposeID: purposeID, Granted: granted,
+			TextID: textID, Source: SourcePortal, ByPerson: true})
+		return err
+	})
+}

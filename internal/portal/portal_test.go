@@ -267,7 +267,7 @@ func TestInvitationSetsConsents(t *testing.T) {
 		t.Fatal(err)
 	}
 	news, events := f.purpose(t, "newsletter"), f.purpose(t, "events")
-	if err := f.svc.SetConsent(ctx, id, news.ID, news.TextID, true); err != nil {
+	if err := f.consent.Choose(ctx, id, news.ID, news.TextID, true); err != nil {
 		t.Fatal(err)
 	}
 	ok, err := f.svc.Invite(ctx, 0, id)
@@ -385,7 +385,7 @@ func TestYearlyDetailsReminder(t *testing.T) {
 		t.Fatal(err)
 	}
 	withdrew, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
-	if err := f.svc.SetConsent(ctx, withdrew, f.purpose(t, "events").ID, 0, false); err != nil {
+	if err := f.consent.Choose(ctx, withdrew, f.purpose(t, "events").ID, 0, false); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := f.svc.RemindStale(ctx, 100); err != nil || n != 0 {
@@ -476,11 +476,11 @@ func TestSetConsentTwiceWritesOnce(t *testing.T) {
 	id, _ := f.svc.ConfirmRegistration(ctx, f.lastMail(t).Token)
 	p := f.purpose(t, "events")
 	for range 3 {
-		if err := f.svc.SetConsent(ctx, id, p.ID, p.TextID, true); err != nil {
+		if err := f.consent.Choose(ctx, id, p.ID, p.TextID, true); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.svc.SetConsent(ctx, id, p.ID, p.TextID, false); err != nil {
+	if err := f.consent.Choose(ctx, id, p.ID, p.TextID, false); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(t, `SELECT count(*) FROM consent_ledger WHERE person_id = $1 AND purpose_id = $2`, id, p.ID); n != 2 {

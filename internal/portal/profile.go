@@ -508,29 +508,6 @@ func (s *Store) setConsents(ctx context.Context, tx pgx.Tx, personID int64, chos
 	return nil
 }
 
-// SetConsent grants or withdraws one purpose from the portal. A repeat of
-// the current state (a double click, a second tab) writes no row.
-func (s *Store) SetConsent(ctx context.Context, personID, purposeID, textID int64, granted bool) error {
-	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('consent:' || $1::bigint || ':' || $2::bigint, 0))`,
-			personID, purposeID); err != nil {
-			return err
-		}
-		var latest *bool
-		err := tx.QueryRow(ctx, `SELECT granted FROM consent_ledger WHERE person_id = $1 AND purpose_id = $2
-			ORDER BY at DESC, id DESC LIMIT 1`, personID, purposeID).Scan(&latest)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		if latest != nil && *latest == granted {
-			return nil
-		}
-		_, err = s.consent.Record(ctx, tx, consent.Entry{PersonID: personID, PurposeID: purposeID, Granted: granted,
-			TextID: textID, Source: consent.SourcePortal, ByPerson: true})
-		return err
-	})
-}
-
 // Who is the little the portal needs of a person on every request: name
 // and language.
 type Who struct {

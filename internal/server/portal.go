@@ -313,7 +313,7 @@ func (s *Server) portalPermission(w http.ResponseWriter, r *http.Request) error 
 		return errNotFound()
 	}
 	granted := r.PostForm.Get("granted") == "1"
-	if err := s.portal.SetConsent(r.Context(), a.ID, id, textID, granted); err != nil {
+	if err := s.consent.Choose(r.Context(), a.ID, id, textID, granted); err != nil {
 		return err
 	}
 	if granted {
