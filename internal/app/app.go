@@ -175,9 +175,12 @@ func (a *App) RemindOffboarding(ctx context.Context) error {
 }
 
 // Cleanup removes expired links, sessions, old rate-limit entries and old
-// failed logins.
+// failed logins, and empties the mails of registrations nobody confirmed.
 func (a *App) Cleanup(ctx context.Context) error {
 	if err := a.Portal.Prune(ctx); err != nil {
+		return fmt.Errorf("cleanup: %w", err)
+	}
+	if err := a.Mail.Forget(ctx, portal.UnconfirmedMails, portal.UnconfirmedMailDays); err != nil {
 		return fmt.Errorf("cleanup: %w", err)
 	}
 	if err := a.Sessions.Prune(ctx); err != nil {

@@ -284,3 +284,15 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// Forget empties the mails under key prefix that are to nobody on record
+// and older than days: no address, subject or text is kept of them (the
+// confirmation of a registration nobody confirmed, see portal).
+func (s *Store) Forget(ctx context.Context, prefix string, days int) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE mail_deliveries d SET to_address = '', subject = '', text_body = '', html_body = '', headers = '{}'
+		WHERE d.person_id IS NULL AND d.to_address <> '' AND d.created_at < now() - make_interval(days => $2)
+		  AND starts_with(d.key, $1)`, prefix, days); err != nil {
+		return fmt.Errorf("mail: forget %s: %w", prefix, err)
+	}
+	return nil
+}

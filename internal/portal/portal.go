@@ -200,16 +200,16 @@ func (s *Store) Allow(ctx context.Context, bucket, key string, limit int, window
 	return n < limit, nil
 }
 
-// Prune removes used and expired links and old rate-limit entries, and
-// forgets the addresses of registrations nobody confirmed: the mail to
-// such an address keeps no recipient after a week ("without confirmation
-// we keep nothing").
+// The confirmation mail of a registration nobody confirmed keeps its
+// address for a week ("without confirmation we keep nothing"): mail's
+// Forget empties the mails under this key prefix after that.
+const (
+	UnconfirmedMails    = "portal." + PurposeRegister + "."
+	UnconfirmedMailDays = 7
+)
+
+// Prune removes used and expired links and old rate-limit entries.
 func (s *Store) Prune(ctx context.Context) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE mail_deliveries d SET to_address = '', subject = '', text_body = '', html_body = '', headers = '{}'
-		WHERE d.person_id IS NULL AND d.to_address <> '' AND d.created_at < now() - interval '7 days'
-		  AND d.key LIKE 'portal.register.%'`); err != nil {
-		return fmt.Errorf("portal: prune unconfirmed mail: %w", err)
-	}
 	if _, err := s.pool.Exec(ctx, `UPDATE person_tokens SET payload = '{}' WHERE used_at IS NOT NULL AND payload <> '{}'`); err != nil {
 		return fmt.Errorf("portal: prune link data: %w", err)
 	}
