@@ -49,7 +49,7 @@ func mustCreate(t *testing.T, s *Store, nu NewUser) User {
 
 func mustUnit(t *testing.T, us *units.Store, parent *int64, name string) units.Unit {
 	t.Helper()
-	u, err := us.Create(context.Background(), parent, name, "location")
+	u, err := us.Create(context.Background(), 0, parent, name, "location")
 	if err != nil {
 		t.Fatalf("create unit %q: %v", name, err)
 	}

@@ -26,7 +26,7 @@ func TestInviteFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := units.NewStore(a.DB.Pool).Create(context.Background(), nil, "ROC Rijnland", "organisation"); err != nil {
+	if _, err := units.NewStore(a.DB.Pool).Create(context.Background(), 0, nil, "ROC Rijnland", "organisation"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -166,15 +166,15 @@ func TestAdminPagesOnPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	us := units.NewStore(a.DB.Pool)
-	root, err := us.Create(context.Background(), nil, "ROC Rijnland", "organisation")
+	root, err := us.Create(context.Background(), 0, nil, "ROC Rijnland", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc, err := us.Create(context.Background(), &root.ID, "Locatie Alphen aan den Rijn", "location")
+	loc, err := us.Create(context.Background(), 0, &root.ID, "Locatie Alphen aan den Rijn", "location")
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog, err := us.Create(context.Background(), &loc.ID, "Mbo Verpleegkunde (BOL en BBL)", "programme")
+	prog, err := us.Create(context.Background(), 0, &loc.ID, "Mbo Verpleegkunde (BOL en BBL)", "programme")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func TestOffboardingFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unit, err := units.NewStore(a.DB.Pool).Create(bg, nil, "Van Dijk Techniek", "organisation")
+	unit, err := units.NewStore(a.DB.Pool).Create(bg, 0, nil, "Van Dijk Techniek", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,11 +45,11 @@ func TestAlumnusFlow(t *testing.T) {
 	a := startApp(t)
 	ctx := browser(t)
 	us := units.NewStore(a.DB.Pool)
-	school, err := us.Create(context.Background(), nil, "ROC Rijnland", "organisation")
+	school, err := us.Create(context.Background(), 0, nil, "ROC Rijnland", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := us.Create(context.Background(), &school.ID, "Verpleegkunde", "programme"); err != nil {
+	if _, err := us.Create(context.Background(), 0, &school.ID, "Verpleegkunde", "programme"); err != nil {
 		t.Fatal(err)
 	}
 	const email = "daan.devries@example.nl"

@@ -27,7 +27,7 @@ func TestRegistryFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := units.NewStore(a.DB.Pool).Create(context.Background(), nil, "Groenhorst College", "organisation"); err != nil {
+	if _, err := units.NewStore(a.DB.Pool).Create(context.Background(), 0, nil, "Groenhorst College", "organisation"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -38,11 +38,11 @@ func newCaseFixture(t *testing.T) *caseFixture {
 	ctx := context.Background()
 	d := pgtest.New(t)
 	us := units.NewStore(d.Pool)
-	company, err := us.Create(ctx, nil, "Installatiebedrijf Jansen", "organisation")
+	company, err := us.Create(ctx, 0, nil, "Installatiebedrijf Jansen", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}
-	school, err := us.Create(ctx, nil, "Techniek College", "organisation")
+	school, err := us.Create(ctx, 0, nil, "Techniek College", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}

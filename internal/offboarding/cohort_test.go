@@ -124,16 +124,16 @@ func newCohortFixture(t *testing.T) *cohortFixture {
 	f.store = offboarding.NewStore(d.Pool, f.portal, cs, auth.NewStore(d.Pool, auth.Options{}), nil)
 	us := units.NewStore(d.Pool)
 	var err error
-	if f.school, err = us.Create(ctx, nil, "Noorderpoort", "organisation"); err != nil {
+	if f.school, err = us.Create(ctx, 0, nil, "Noorderpoort", "organisation"); err != nil {
 		t.Fatal(err)
 	}
-	if f.care, err = us.Create(ctx, &f.school.ID, "Verzorgende IG", "programme"); err != nil {
+	if f.care, err = us.Create(ctx, 0, &f.school.ID, "Verzorgende IG", "programme"); err != nil {
 		t.Fatal(err)
 	}
-	if f.tech, err = us.Create(ctx, &f.school.ID, "Mechatronica", "programme"); err != nil {
+	if f.tech, err = us.Create(ctx, 0, &f.school.ID, "Mechatronica", "programme"); err != nil {
 		t.Fatal(err)
 	}
-	if f.other, err = us.Create(ctx, nil, "Alfa-college", "organisation"); err != nil {
+	if f.other, err = us.Create(ctx, 0, nil, "Alfa-college", "organisation"); err != nil {
 		t.Fatal(err)
 	}
 	return f

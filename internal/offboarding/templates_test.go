@@ -382,7 +382,7 @@ func TestTemplateItemLifecycle(t *testing.T) {
 
 	// Archived items are not copied into a new case.
 	us := units.NewStore(f.pool)
-	unit, err := us.Create(ctx, nil, "Detacheerder BV", "organisation")
+	unit, err := us.Create(ctx, 0, nil, "Detacheerder BV", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,15 +31,15 @@ func setup(t *testing.T) fixture {
 	ctx := context.Background()
 	d := pgtest.New(t)
 	us := units.NewStore(d.Pool)
-	school, err := us.Create(ctx, nil, "Groenhorst College", "organisation")
+	school, err := us.Create(ctx, 0, nil, "Groenhorst College", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}
-	animal, err := us.Create(ctx, &school.ID, "Dierverzorging", "programme")
+	animal, err := us.Create(ctx, 0, &school.ID, "Dierverzorging", "programme")
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := us.Create(ctx, nil, "Zorgcentrum De Linde", "organisation")
+	other, err := us.Create(ctx, 0, nil, "Zorgcentrum De Linde", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}

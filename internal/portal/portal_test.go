@@ -36,7 +36,7 @@ func setup(t *testing.T) *fixture {
 	t.Helper()
 	d := pgtest.New(t)
 	cs := consent.NewStore(d.Pool)
-	u, err := units.NewStore(d.Pool).Create(context.Background(), nil, "Hogeschool Rijnmond", "organisation")
+	u, err := units.NewStore(d.Pool).Create(context.Background(), 0, nil, "Hogeschool Rijnmond", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}

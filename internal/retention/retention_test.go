@@ -27,7 +27,7 @@ func TestCandidatesAndRun(t *testing.T) {
 	ps := people.NewStore(d.Pool)
 	cs := consent.NewStore(d.Pool)
 	rs := retention.NewStore(d.Pool)
-	unit, err := units.NewStore(d.Pool).Create(ctx, nil, "Bouwbedrijf Van Dam", "organisation")
+	unit, err := units.NewStore(d.Pool).Create(ctx, 0, nil, "Bouwbedrijf Van Dam", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestRunSparesWhoBecameActive(t *testing.T) {
 	ps := people.NewStore(d.Pool)
 	cs := consent.NewStore(d.Pool)
 	rs := retention.NewStore(d.Pool)
-	unit, err := units.NewStore(d.Pool).Create(ctx, nil, "Bouwbedrijf Van Dam", "organisation")
+	unit, err := units.NewStore(d.Pool).Create(ctx, 0, nil, "Bouwbedrijf Van Dam", "organisation")
 	if err != nil {
 		t.Fatal(err)
 	}

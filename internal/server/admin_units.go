@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"alumnet/internal/audit"
 	"alumnet/internal/form"
 	"alumnet/internal/units"
 	admintpl "alumnet/templates/admin"
@@ -110,7 +109,7 @@ func (s *Server) unitCreate(w http.ResponseWriter, r *http.Request) error {
 	errs := f.Validate()
 	var u units.Unit
 	if len(errs) == 0 {
-		u, err = s.units.Create(r.Context(), f.ParentID, f.Name, f.Kind)
+		u, err = s.units.Create(r.Context(), currentUser(r).ID, f.ParentID, f.Name, f.Kind)
 		switch {
 		case errors.Is(err, units.ErrDuplicateName):
 			errs.Add("name", "units.err.duplicate")
@@ -122,10 +121,6 @@ func (s *Server) unitCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(errs) > 0 {
 		return s.renderUnitForm(w, r, http.StatusUnprocessableEntity, admintpl.UnitFormData{Name: f.Name, Kind: f.Kind, ParentID: f.ParentRaw}, errs)
-	}
-	if err := s.audit.Write(r.Context(), audit.Record{ActorID: currentUser(r).ID, Action: "unit.create", Entity: "unit", EntityID: u.ID,
-		Details: map[string]any{"name": u.Name, "kind": u.Kind, "parent_id": u.ParentID}}); err != nil {
-		return err
 	}
 	s.addFlash(r, "success", "units.created", u.Name)
 	return redirect(w, r, "/app/admin/units")
@@ -179,7 +174,7 @@ func (s *Server) unitUpdate(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if len(errs) == 0 {
-		err := s.units.Update(r.Context(), u.ID, f.Name, f.Kind, f.ParentID)
+		err := s.units.Update(r.Context(), currentUser(r).ID, u.ID, f.Name, f.Kind, f.ParentID)
 		switch {
 		case errors.Is(err, units.ErrDuplicateName):
 			errs.Add("name", "units.err.duplicate")
@@ -194,22 +189,6 @@ func (s *Server) unitUpdate(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) > 0 {
 		return s.renderUnitForm(w, r, http.StatusUnprocessableEntity,
 			admintpl.UnitFormData{Unit: u, Name: f.Name, Kind: f.Kind, ParentID: f.ParentRaw}, errs)
-	}
-	changes := map[string]any{}
-	if u.Name != f.Name {
-		changes["name"] = change(u.Name, f.Name)
-	}
-	if u.Kind != f.Kind {
-		changes["kind"] = change(u.Kind, f.Kind)
-	}
-	if parentString(u.ParentID) != parentString(f.ParentID) {
-		changes["parent_id"] = change(u.ParentID, f.ParentID)
-	}
-	if len(changes) > 0 {
-		if err := s.audit.Write(r.Context(), audit.Record{ActorID: currentUser(r).ID, Action: "unit.update", Entity: "unit", EntityID: u.ID,
-			Details: map[string]any{"changes": changes}}); err != nil {
-			return err
-		}
 	}
 	s.addFlash(r, "success", "units.saved", f.Name)
 	return redirect(w, r, "/app/admin/units")
@@ -231,7 +210,7 @@ func (s *Server) unitSetArchived(w http.ResponseWriter, r *http.Request, archive
 	if u.Archived() == archived {
 		return redirect(w, r, "/app/admin/units?archived=1")
 	}
-	err = s.units.SetArchived(r.Context(), u.ID, archived)
+	err = s.units.SetArchived(r.Context(), currentUser(r).ID, u.ID, archived)
 	if errors.Is(err, units.ErrDuplicateName) {
 		// Restoring next to an active unit of the same name.
 		s.addFlash(r, "error", "units.err.restore_duplicate", u.Name)
@@ -240,16 +219,10 @@ func (s *Server) unitSetArchived(w http.ResponseWriter, r *http.Request, archive
 	if err != nil {
 		return err
 	}
-	action, flash, target := "unit.restore", "units.restored", "/app/admin/units"
+	flash, target := "units.restored", "/app/admin/units"
 	if archived {
-		action, flash, target = "unit.archive", "units.archived_flash", "/app/admin/units?archived=1"
-	}
-	if err := s.audit.Write(r.Context(), audit.Record{ActorID: currentUser(r).ID, Action: action, Entity: "unit", EntityID: u.ID,
-		Details: map[string]any{"name": u.Name}}); err != nil {
-		return err
+		flash, target = "units.archived_flash", "/app/admin/units?archived=1"
 	}
 	s.addFlash(r, "success", flash, u.Name)
 	return redirect(w, r, target)
 }
-
-func change(old, new any) map[string]any { return map[string]any{"old": old, "new": new} }

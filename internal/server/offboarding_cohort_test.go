@@ -33,16 +33,16 @@ func (a *testApp) seedCohort() cohortSchool {
 	ctx := context.Background()
 	var c cohortSchool
 	var err error
-	if c.school, err = a.srv.units.Create(ctx, nil, "Noorderpoort", "organisation"); err != nil {
+	if c.school, err = a.srv.units.Create(ctx, 0, nil, "Noorderpoort", "organisation"); err != nil {
 		a.t.Fatal(err)
 	}
-	if c.care, err = a.srv.units.Create(ctx, &c.school.ID, "Verzorgende IG", "programme"); err != nil {
+	if c.care, err = a.srv.units.Create(ctx, 0, &c.school.ID, "Verzorgende IG", "programme"); err != nil {
 		a.t.Fatal(err)
 	}
-	if c.tech, err = a.srv.units.Create(ctx, &c.school.ID, "Mechatronica", "programme"); err != nil {
+	if c.tech, err = a.srv.units.Create(ctx, 0, &c.school.ID, "Mechatronica", "programme"); err != nil {
 		a.t.Fatal(err)
 	}
-	if c.other, err = a.srv.units.Create(ctx, nil, "Zorggroep De Linde", "organisation"); err != nil {
+	if c.other, err = a.srv.units.Create(ctx, 0, nil, "Zorggroep De Linde", "organisation"); err != nil {
 		a.t.Fatal(err)
 	}
 	mk := func(first, last, email, lang, end, reason string) int64 {

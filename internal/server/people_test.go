@@ -23,13 +23,13 @@ func (a *testApp) seedRegistry() registry {
 	ctx := context.Background()
 	var r registry
 	var err error
-	if r.school, err = a.srv.units.Create(ctx, nil, "Groenhorst College", "organisation"); err != nil {
+	if r.school, err = a.srv.units.Create(ctx, 0, nil, "Groenhorst College", "organisation"); err != nil {
 		a.t.Fatal(err)
 	}
-	if r.programme, err = a.srv.units.Create(ctx, &r.school.ID, "Dierverzorging", "programme"); err != nil {
+	if r.programme, err = a.srv.units.Create(ctx, 0, &r.school.ID, "Dierverzorging", "programme"); err != nil {
 		a.t.Fatal(err)
 	}
-	if r.company, err = a.srv.units.Create(ctx, nil, "Zorggroep De Linde", "organisation"); err != nil {
+	if r.company, err = a.srv.units.Create(ctx, 0, nil, "Zorggroep De Linde", "organisation"); err != nil {
 		a.t.Fatal(err)
 	}
 	mk := func(first, last, email string, u units.Unit, kind string) int64 {

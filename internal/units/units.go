@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"alumnet/internal/audit"
 	"alumnet/internal/db"
 )
 
@@ -87,8 +88,9 @@ func ByIDTx(ctx context.Context, q db.Querier, id int64) (Unit, error) {
 	return u, nil
 }
 
-// Create adds a unit below parentID (nil for a root).
-func (s *Store) Create(ctx context.Context, parentID *int64, name, kind string) (Unit, error) {
+// Create adds a unit below parentID (nil for a root), with its audit
+// entry (actorID 0: the system).
+func (s *Store) Create(ctx context.Context, actorID int64, parentID *int64, name, kind string) (Unit, error) {
 	var u Unit
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var parentPath []int64
@@ -112,8 +114,11 @@ func (s *Store) Create(ctx context.Context, parentID *int64, name, kind string) 
 			return err
 		}
 		u.Path = append(parentPath, u.ID)
-		_, err = tx.Exec(ctx, `UPDATE units SET path = $2 WHERE id = $1`, u.ID, u.Path)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE units SET path = $2 WHERE id = $1`, u.ID, u.Path); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "unit.create", Entity: "unit", EntityID: u.ID,
+			Details: map[string]any{"name": u.Name, "kind": u.Kind, "parent_id": u.ParentID}})
 	})
 	if db.IsUniqueViolation(err, "units_sibling_name_idx") {
 		return Unit{}, ErrDuplicateName
@@ -125,11 +130,15 @@ func (s *Store) Create(ctx context.Context, parentID *int64, name, kind string) 
 }
 
 // Update renames a unit, changes its kind and moves it (with everything
-// below it) to a new parent; nil makes it a root.
-func (s *Store) Update(ctx context.Context, id int64, name, kind string, parentID *int64) error {
+// below it) to a new parent; nil makes it a root. The audit entry names
+// what changed.
+func (s *Store) Update(ctx context.Context, actorID, id int64, name, kind string, parentID *int64) error {
+	name = strings.TrimSpace(name)
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var oldPath []int64
-		if err := tx.QueryRow(ctx, `SELECT path FROM units WHERE id = $1 FOR UPDATE`, id).Scan(&oldPath); err != nil {
+		var old Unit
+		if err := tx.QueryRow(ctx, `SELECT path, name, kind, parent_id FROM units WHERE id = $1 FOR UPDATE`, id).Scan(&oldPath,
+			&old.Name, &old.Kind, &old.ParentID); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
 				return ErrNotFound
 			}
@@ -152,14 +161,30 @@ func (s *Store) Update(ctx context.Context, id int64, name, kind string, parentI
 			newPath = append(parentPath, id)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE units SET name = $2, kind = $3, parent_id = $4 WHERE id = $1`,
-			id, strings.TrimSpace(name), kind, parentID); err != nil {
+			id, name, kind, parentID); err != nil {
 			return err
 		}
 		// Re-root the subtree: everything below keeps its part of the path after id.
-		_, err := tx.Exec(ctx, `
+		if _, err := tx.Exec(ctx, `
 			UPDATE units SET path = $2::bigint[] || path[array_position(path, $1::bigint) + 1:]
-			WHERE path @> ARRAY[$1::bigint]`, id, newPath)
-		return err
+			WHERE path @> ARRAY[$1::bigint]`, id, newPath); err != nil {
+			return err
+		}
+		changes := map[string]any{}
+		if old.Name != name {
+			changes["name"] = change(old.Name, name)
+		}
+		if old.Kind != kind {
+			changes["kind"] = change(old.Kind, kind)
+		}
+		if !sameParent(old.ParentID, parentID) {
+			changes["parent_id"] = change(old.ParentID, parentID)
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: "unit.update", Entity: "unit", EntityID: id,
+			Details: map[string]any{"changes": changes}})
 	})
 	switch {
 	case db.IsUniqueViolation(err, "units_sibling_name_idx"):
@@ -170,16 +195,31 @@ func (s *Store) Update(ctx context.Context, id int64, name, kind string, parentI
 	return fmt.Errorf("units: update %d: %w", id, err)
 }
 
-// SetArchived archives (or restores) a unit and everything below it.
-// Archived units keep their affiliations but take no new ones.
-func (s *Store) SetArchived(ctx context.Context, id int64, archived bool) error {
-	var err error
-	if archived {
-		_, err = s.pool.Exec(ctx, `UPDATE units SET archived_at = coalesce(archived_at, now()) WHERE path @> ARRAY[$1::bigint]`, id)
-	} else {
-		// Restoring needs the parents to be active; restore the chain upwards.
-		_, err = s.pool.Exec(ctx, `UPDATE units SET archived_at = NULL
-			WHERE id = ANY((SELECT path FROM units WHERE id = $1)::bigint[]) OR path @> ARRAY[$1::bigint]`, id)
+// SetArchived archives (or restores) a unit and everything below it, with
+// its audit entry. Archived units keep their affiliations but take no new
+// ones.
+func (s *Store) SetArchived(ctx context.Context, actorID, id int64, archived bool) error {
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var name string
+		if err := tx.QueryRow(ctx, `SELECT name FROM units WHERE id = $1`, id).Scan(&name); err != nil {
+			return err
+		}
+		action := "unit.restore"
+		if archived {
+			action = "unit.archive"
+			if _, err := tx.Exec(ctx, `UPDATE units SET archived_at = coalesce(archived_at, now()) WHERE path @> ARRAY[$1::bigint]`, id); err != nil {
+				return err
+			}
+		} else if _, err := tx.Exec(ctx, `UPDATE units SET archived_at = NULL
+			WHERE id = ANY((SELECT path FROM units WHERE id = $1)::bigint[]) OR path @> ARRAY[$1::bigint]`, id); err != nil {
+			// Restoring needs the parents to be active; the chain upwards is restored.
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Record{ActorID: actorID, Action: action, Entity: "unit", EntityID: id,
+			Details: map[string]any{"name": name}})
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
 	}
 	if db.IsUniqueViolation(err, "units_sibling_name_idx") {
 		return ErrDuplicateName
@@ -258,3 +298,7 @@ func (sc Scope) UnitCondition(b *db.Builder, unitCol string) {
 	}
 	b.Where(unitCol + ` = ANY(ARRAY(SELECT id FROM units WHERE path && ` + b.Arg(sc.Roots) + `::bigint[]))`)
 }
+
+func change(old, new any) map[string]any { return map[string]any{"old": old, "new": new} }
+
+func sameParent(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +25,7 @@ func newTestStore(t *testing.T) (*Store, *pgxpool.Pool) {
 
 func mustCreate(t *testing.T, s *Store, parent *int64, name, kind string) Unit {
 	t.Helper()
-	u, err := s.Create(context.Background(), parent, name, kind)
+	u, err := s.Create(context.Background(), 0, parent, name, kind)
 	if err != nil {
 		t.Fatalf("Create(%q): %v", name, err)
 	}
@@ -95,7 +96,7 @@ func TestCreateNames(t *testing.T) {
 	b := mustCreate(t, s, &root.ID, "Locatie B", "location")
 	mustCreate(t, s, &a.ID, "Zorg", "programme")
 	old := mustCreate(t, s, &b.ID, "Oud", "programme")
-	if err := s.SetArchived(ctx, old.ID, true); err != nil {
+	if err := s.SetArchived(ctx, 0, old.ID, true); err != nil {
 		t.Fatal(err)
 	}
 
@@ -117,7 +118,7 @@ func TestCreateNames(t *testing.T) {
 		{"archived parent", &old.ID, "Nieuw", ErrNotFound},
 	}
 	for _, tt := range tests {
-		u, err := s.Create(ctx, tt.parent, tt.name, "programme")
+		u, err := s.Create(ctx, 0, tt.parent, tt.name, "programme")
 		if !errors.Is(err, tt.want) || (tt.want != nil && err != tt.want) { //nolint:errorlint // exact sentinel
 			t.Errorf("%s: Create(%v, %q) = %v, want %v", tt.what, tt.parent, tt.name, err, tt.want)
 		}
@@ -137,10 +138,10 @@ func TestCreateNames(t *testing.T) {
 		t.Errorf("units after the attempts: %v, want 9", names(all))
 	}
 	// A database error is not mistaken for one of the sentinels.
-	if _, err := s.Create(ctx, nil, "Iets", "planet"); err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrDuplicateName) {
+	if _, err := s.Create(ctx, 0, nil, "Iets", "planet"); err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrDuplicateName) {
 		t.Errorf("Create with an unknown kind = %v, want a database error", err)
 	}
-	if _, err := s.Create(ctx, nil, "   ", "other"); err == nil {
+	if _, err := s.Create(ctx, 0, nil, "   ", "other"); err == nil {
 		t.Error("Create with a blank name succeeded")
 	}
 }
@@ -203,7 +204,7 @@ func TestUpdateMove(t *testing.T) {
 		}},
 	}
 	for _, st := range steps {
-		if err := s.Update(ctx, b.ID, "B", "location", st.parent); err != nil {
+		if err := s.Update(ctx, 0, b.ID, "B", "location", st.parent); err != nil {
 			t.Fatalf("%s: %v", st.what, err)
 		}
 		got := paths(t, s)
@@ -215,7 +216,7 @@ func TestUpdateMove(t *testing.T) {
 	}
 
 	// Moving C (a middle node) below E moves D with it and leaves B and F.
-	if err := s.Update(ctx, c.ID, "C", "department", &e.ID); err != nil {
+	if err := s.Update(ctx, 0, c.ID, "C", "department", &e.ID); err != nil {
 		t.Fatal(err)
 	}
 	got := paths(t, s)
@@ -237,14 +238,14 @@ func TestUpdateRenameAndErrors(t *testing.T) {
 	ctx := context.Background()
 	a, b, c, d, e, f := tree(t, s)
 
-	if err := s.Update(ctx, b.ID, "  Bee ", "department", &a.ID); err != nil {
+	if err := s.Update(ctx, 0, b.ID, "  Bee ", "department", &a.ID); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustByID(t, s, b.ID); got.Name != "Bee" || got.Kind != "department" || !slices.Equal(got.Path, []int64{a.ID, b.ID}) {
 		t.Errorf("after rename: %+v", got)
 	}
 	// Renaming in place to a name in another case is fine (it is itself).
-	if err := s.Update(ctx, b.ID, "BEE", "department", &a.ID); err != nil {
+	if err := s.Update(ctx, 0, b.ID, "BEE", "department", &a.ID); err != nil {
 		t.Errorf("rename to another case of its own name: %v", err)
 	}
 	before := paths(t, s)
@@ -268,7 +269,7 @@ func TestUpdateRenameAndErrors(t *testing.T) {
 		{"root renamed to another root's name", a.ID, "E ", nil, nil},
 	}
 	for _, tt := range tests {
-		err := s.Update(ctx, tt.id, tt.name, "other", tt.parent)
+		err := s.Update(ctx, 0, tt.id, tt.name, "other", tt.parent)
 		if !errors.Is(err, tt.want) || (tt.want != nil && err != tt.want) { //nolint:errorlint // exact sentinel
 			t.Errorf("%s: Update = %v, want %v", tt.what, err, tt.want)
 		}
@@ -319,7 +320,7 @@ func TestArchive(t *testing.T) {
 		return names(all)
 	}
 
-	if err := s.SetArchived(ctx, x.ID, true); err != nil {
+	if err := s.SetArchived(ctx, 0, x.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []Unit{x, y} {
@@ -341,7 +342,7 @@ func TestArchive(t *testing.T) {
 
 	// Archiving again keeps the original time.
 	first := mustByID(t, s, y.ID).ArchivedAt
-	if err := s.SetArchived(ctx, r.ID, true); err != nil {
+	if err := s.SetArchived(ctx, 0, r.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if again := mustByID(t, s, y.ID).ArchivedAt; again == nil || !again.Equal(*first) {
@@ -352,14 +353,14 @@ func TestArchive(t *testing.T) {
 	}
 
 	// Restoring Y restores the chain above it (R, X), not the siblings (Z).
-	if err := s.SetArchived(ctx, y.ID, false); err != nil {
+	if err := s.SetArchived(ctx, 0, y.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := list(false), []string{"Q", "R", "X", "Y"}; !slices.Equal(got, want) {
 		t.Errorf("All(false) after restoring Y = %v, want %v", got, want)
 	}
 	// Restoring R restores everything below it.
-	if err := s.SetArchived(ctx, r.ID, false); err != nil {
+	if err := s.SetArchived(ctx, 0, r.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := list(false), []string{"Q", "R", "X", "Y", "Z"}; !slices.Equal(got, want) {
@@ -367,22 +368,22 @@ func TestArchive(t *testing.T) {
 	}
 
 	// Restoring next to an active sibling of the same name is refused.
-	if err := s.SetArchived(ctx, z.ID, true); err != nil {
+	if err := s.SetArchived(ctx, 0, z.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	z2 := mustCreate(t, s, &r.ID, "z", "location")
-	if err := s.SetArchived(ctx, z.ID, false); !errors.Is(err, ErrDuplicateName) {
+	if err := s.SetArchived(ctx, 0, z.ID, false); !errors.Is(err, ErrDuplicateName) {
 		t.Errorf("restoring Z next to z = %v, want ErrDuplicateName", err)
 	}
 	if !mustByID(t, s, z.ID).Archived() || mustByID(t, s, z2.ID).Archived() {
 		t.Error("refused restore changed archive states")
 	}
 	// A restore that would clash anywhere in the subtree is refused as a whole.
-	if err := s.SetArchived(ctx, x.ID, true); err != nil {
+	if err := s.SetArchived(ctx, 0, x.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	mustCreate(t, s, &r.ID, "x", "location")
-	if err := s.SetArchived(ctx, y.ID, false); !errors.Is(err, ErrDuplicateName) {
+	if err := s.SetArchived(ctx, 0, y.ID, false); !errors.Is(err, ErrDuplicateName) {
 		t.Errorf("restoring Y whose parent X clashes = %v, want ErrDuplicateName", err)
 	}
 	if !mustByID(t, s, y.ID).Archived() {
@@ -518,3 +519,47 @@ func TestPersonCondition(t *testing.T) {
 		}
 	}
 }
+
+// TestChangesAreAudited: each change of the tree has its audit entry, in
+// its own transaction, naming what changed; a save without changes none.
+func TestChangesAreAudited(t *testing.T) {
+	t.Parallel()
+	s, pool := newTestStore(t)
+	ctx := context.Background()
+	root := mustCreate(t, s, nil, "School", "organisation")
+	prog := mustCreate(t, s, &root.ID, "Zorg", "programme")
+	if err := s.Update(ctx, 0, prog.ID, "Zorg", "programme", &root.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, 0, prog.ID, " Zorg en Welzijn ", "programme", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetArchived(ctx, 0, prog.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetArchived(ctx, 0, prog.ID+1000, true); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("archiving an unknown unit: %v", err)
+	}
+	rows, err := pool.Query(ctx, `SELECT action, details::text FROM audit_log WHERE entity = 'unit' AND entity_id = $1 ORDER BY id`, prog.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
+		var a, d string
+		err := r.Scan(&a, &d)
+		return a + " " + d, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`unit.create {"kind": "programme", "name": "Zorg", "parent_id": ` + itoa(root.ID) + `}`,
+		`unit.update {"changes": {"name": {"new": "Zorg en Welzijn", "old": "Zorg"}, "parent_id": {"new": null, "old": ` + itoa(root.ID) + `}}}`,
+		`unit.archive {"name": "Zorg en Welzijn"}`,
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("audit entries\n%q\nwant\n%q", got, want)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
