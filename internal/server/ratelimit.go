@@ -3,8 +3,8 @@ package server
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
+	"alumnet/internal/people"
 	portaltpl "alumnet/templates/portal"
 )
 
@@ -16,21 +16,7 @@ func (s *Server) allowed(r *http.Request, bucket string, perIP int, email string
 	if err != nil || !ok {
 		return ok, err
 	}
-	return s.portal.Allow(r.Context(), bucket+".email", mailbox(email), perEmail, rateWindow)
-}
-
-// mailbox is the mailbox an address delivers to, for rate limits:
-// name+tag@domain is name@domain, in any case.
-func mailbox(email string) string {
-	email = strings.ToLower(strings.TrimSpace(email))
-	local, domain, ok := strings.Cut(email, "@")
-	if !ok {
-		return email
-	}
-	if i := strings.IndexByte(local, '+'); i > 0 {
-		local = local[:i]
-	}
-	return local + "@" + domain
+	return s.portal.Allow(r.Context(), bucket+".email", people.Mailbox(email), perEmail, rateWindow)
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) error {
